@@ -1,0 +1,5 @@
+import sys
+
+from talking_heads.cli import main
+
+sys.exit(main())

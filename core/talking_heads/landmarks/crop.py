@@ -1,0 +1,110 @@
+"""The square face crop around the landmarks, its inverse, and paste-back.
+
+A crop is an axis-aligned similarity (scale and translation) from the full frame to a square
+of `size` pixels. In a video the crop boxes are smoothed over time so the crop does not jump
+with every frame's landmark noise.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CropConfig:
+    scale: float = 1.8  # crop side over the landmarks' extent (max of width and height)
+    shift_up: float = 0.12  # centre moved up by this fraction of the side, to include the forehead
+    smoothing_seconds: float = 0.4  # sigma of the Gaussian that smooths boxes over time
+
+
+@dataclass(frozen=True)
+class CropTransform:
+    """Maps full-frame pixels to the pixels of a size x size crop centred on (cx, cy)."""
+
+    cx: float
+    cy: float
+    side: float  # crop side in full-frame pixels
+    size: int  # crop side in output pixels
+
+    @property
+    def zoom(self) -> float:
+        return self.size / self.side
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """(2, 3) forward affine: frame -> crop."""
+        z = self.zoom
+        return np.array([[z, 0.0, -(self.cx - self.side / 2) * z], [0.0, z, -(self.cy - self.side / 2) * z]])
+
+    @property
+    def inverse_matrix(self) -> np.ndarray:
+        """(2, 3) inverse affine: crop -> frame."""
+        s = 1.0 / self.zoom
+        return np.array([[s, 0.0, self.cx - self.side / 2], [0.0, s, self.cy - self.side / 2]])
+
+    def to_crop(self, points: np.ndarray) -> np.ndarray:
+        """Frame pixels (..., 2) -> crop pixels."""
+        return ((points - [self.cx - self.side / 2, self.cy - self.side / 2]) * self.zoom).astype(np.float32)
+
+    def to_frame(self, points: np.ndarray) -> np.ndarray:
+        """Crop pixels (..., 2) -> frame pixels."""
+        return (points / self.zoom + [self.cx - self.side / 2, self.cy - self.side / 2]).astype(np.float32)
+
+    def crop(self, frame: np.ndarray) -> np.ndarray:
+        """Cut the crop out of a frame (H, W, C); outside the frame, edge pixels are repeated."""
+        interpolation = cv2.INTER_AREA if self.zoom < 1 else cv2.INTER_LINEAR
+        return cv2.warpAffine(frame, self.matrix, (self.size, self.size), flags=interpolation,
+                              borderMode=cv2.BORDER_REPLICATE)
+
+    def paste(self, crop: np.ndarray, frame: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Paste a crop (size, size, 3) back into a copy of `frame`.
+
+        mask: optional (size, size) float in [0, 1], the crop's opacity (a feathered face mask);
+        without one the whole crop square replaces the frame.
+        """
+        height, width = frame.shape[:2]
+        corners = self.to_frame(np.array([[0, 0], [self.size, self.size]], np.float32))
+        x0, y0 = np.clip(np.floor(corners[0]).astype(int), 0, [width, height])
+        x1, y1 = np.clip(np.ceil(corners[1]).astype(int), 0, [width, height])
+        result = frame.copy()
+        if x1 <= x0 or y1 <= y0:
+            return result
+        to_roi = self.inverse_matrix - np.array([[0, 0, x0], [0, 0, y0]])
+        roi_size = (int(x1 - x0), int(y1 - y0))
+        warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if mask is None:
+            mask = np.ones((self.size, self.size), np.float32)
+        alpha = cv2.warpAffine(mask.astype(np.float32), to_roi, roi_size, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)[..., None]
+        roi = result[y0:y1, x0:x1].astype(np.float32)
+        result[y0:y1, x0:x1] = np.clip(roi + alpha * (warped.astype(np.float32) - roi) + 0.5, 0, 255).astype(np.uint8)
+        return result
+
+
+def face_box(points: np.ndarray, config: CropConfig = CropConfig()) -> np.ndarray:
+    """Crop box (cx, cy, side) around landmarks. points (..., 68, 2) -> (..., 3)."""
+    low, high = points.min(axis=-2), points.max(axis=-2)
+    side = (high - low).max(axis=-1) * config.scale
+    centre = (low + high) / 2
+    return np.concatenate([centre[..., :1], centre[..., 1:] - config.shift_up * side[..., None], side[..., None]], -1)
+
+
+def crop_for_points(points: np.ndarray, size: int, config: CropConfig = CropConfig()) -> CropTransform:
+    """The crop of one image around its (68, 2) landmarks."""
+    cx, cy, side = face_box(points, config)
+    return CropTransform(float(cx), float(cy), float(side), size)
+
+
+def stable_crops(points: np.ndarray, fps: float, size: int, config: CropConfig = CropConfig()) -> list[CropTransform]:
+    """One crop per frame of a track (T, 68, 2), smoothed over time so it does not jitter."""
+    boxes = face_box(points, config)
+    sigma = config.smoothing_seconds * fps
+    if sigma > 0 and len(boxes) > 1:
+        radius = int(3 * sigma)
+        kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+        kernel /= kernel.sum()
+        padded = np.pad(boxes, ((radius, radius), (0, 0)), mode="edge")
+        boxes = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(3)], axis=1)
+    return [CropTransform(float(cx), float(cy), float(side), size) for cx, cy, side in boxes]

