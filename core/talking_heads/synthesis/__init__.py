@@ -1,0 +1,1 @@
+"""Renderers behind one interface: neural (the paper) and warp (classical, no weights)."""

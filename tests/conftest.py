@@ -1,0 +1,29 @@
+"""Shared fixtures: the real test footage in ../shared/data (beside the project folder)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"test footage not found: {path} (the shared data folder beside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _require(SHARED_DATA)
+
+
+@pytest.fixture(scope="session")
+def clips_dir(shared_data: Path) -> Path:
+    return _require(shared_data / "clips")
+
+
+@pytest.fixture(scope="session")
+def portraits_dir(shared_data: Path) -> Path:
+    return _require(shared_data / "portraits")
