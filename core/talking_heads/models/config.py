@@ -1,0 +1,106 @@
+"""Configuration of the paper's networks and of their optimiser (Zakharov et al. 2019 defaults)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from talking_heads.errors import InputError
+
+FINAL_RESOLUTION = 4  # the embedder and discriminator bodies end at 4x4 (paper)
+
+
+@dataclass(frozen=True)
+class AttentionResolutions:
+    """Feature-map sides at which a self-attention layer is inserted (paper: 32, 32, 64, 32)."""
+
+    embedder: int = 32
+    generator_down: int = 32
+    generator_up: int = 64
+    discriminator: int = 32
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of the embedder, generator and discriminator; defaults are the paper's."""
+
+    resolution: int = 256  # side S of the square images and sketches
+    base_channels: int = 64  # channels after the first downsampling block (paper: minimum 64)
+    max_channels: int = 512  # channel ceiling (paper: 512)
+    embedding_dim: int = 512  # E, the size of e and of V (paper: 512)
+    bottleneck_blocks: int = 5  # residual AdaIN blocks at the generator's bottleneck
+    bottleneck_resolution: int = 16  # generator bottleneck side (paper: 256 -> 16x16x512)
+    attention_resolutions: AttentionResolutions = field(default_factory=AttentionResolutions)
+    spectral_norm: bool = True  # on every convolution and linear layer (paper)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.attention_resolutions, dict):
+            object.__setattr__(self, "attention_resolutions", AttentionResolutions(**self.attention_resolutions))
+        self._validate()
+
+    def _validate(self) -> None:
+        def power_of_two(n: int) -> bool:
+            return n > 0 and n & (n - 1) == 0
+
+        if not power_of_two(self.resolution) or self.resolution < 2 * FINAL_RESOLUTION:
+            raise InputError(f"resolution {self.resolution} must be a power of two, at least {2 * FINAL_RESOLUTION}")
+        if not power_of_two(self.bottleneck_resolution) or self.bottleneck_resolution >= self.resolution:
+            raise InputError(f"bottleneck_resolution {self.bottleneck_resolution} must be a power of two "
+                             f"below the resolution {self.resolution}")
+        if min(self.base_channels, self.max_channels, self.embedding_dim) < 1 or self.bottleneck_blocks < 0:
+            raise InputError("channel counts must be positive and bottleneck_blocks non-negative")
+        for name, side in asdict(self.attention_resolutions).items():
+            if side and not (power_of_two(side) and side <= self.resolution):
+                raise InputError(f"attention resolution {name}={side} must be 0 (none) or a power of two "
+                                 f"no larger than the resolution {self.resolution}")
+
+    def channels(self, level: int) -> int:
+        """Channels of a feature map after `level` halvings of the resolution (level >= 0)."""
+        return min(self.base_channels * 2 ** max(level - 1, 0), self.max_channels)
+
+    @property
+    def body_levels(self) -> int:
+        """Downsampling blocks of the embedder and discriminator bodies (256 -> 4: six)."""
+        return (self.resolution // FINAL_RESOLUTION).bit_length() - 1
+
+    @property
+    def generator_levels(self) -> int:
+        """Downsampling (and upsampling) blocks of the generator (256 -> 16: four)."""
+        return (self.resolution // self.bottleneck_resolution).bit_length() - 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"unknown model configuration keys {unknown}; known: {sorted(known)}")
+        return cls(**data)
+
+    @classmethod
+    def tiny(cls) -> ModelConfig:
+        """A small model for tests: 64x64, 8..32 channels, one bottleneck block."""
+        return cls(resolution=64, base_channels=8, max_channels=32, embedding_dim=32, bottleneck_blocks=1,
+                   bottleneck_resolution=4,
+                   attention_resolutions=AttentionResolutions(embedder=8, generator_down=8,
+                                                              generator_up=16, discriminator=8))
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Adam settings of the paper: lr 5e-5 for the embedder and generator, 2e-4 for the discriminator."""
+
+    lr_generator: float = 5e-5  # embedder + generator (+ projection P)
+    lr_discriminator: float = 2e-4
+    betas: tuple[float, float] = (0.0, 0.999)
+    eps: float = 1e-8
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> OptimConfig:
+        data = dict(data)
+        if "betas" in data:
+            data["betas"] = tuple(data["betas"])
+        return cls(**data)
