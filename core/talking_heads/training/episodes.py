@@ -15,7 +15,8 @@ import torch
 
 from talking_heads.errors import InputError
 from talking_heads.landmarks import draw_sketch
-from talking_heads.training.dataset import Dataset
+from talking_heads.synthesis.neural import images_to_tensor
+from talking_heads.training.dataset import Dataset, load_dataset
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,6 @@ class Episodes:
 
     def __len__(self) -> int:
         return len(self.video)
-
-
-def images_to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 (..., S, S, 3) -> float (..., 3, S, S) in [-1, 1]."""
-    tensor = torch.from_numpy(np.ascontiguousarray(images))
-    return tensor.movedim(-1, -3).float().div(127.5).sub(1.0)
 
 
 class EpisodeSampler:
@@ -77,6 +72,12 @@ class EpisodeDataset(torch.utils.data.Dataset):
     def __init__(self, dataset: Dataset, k: int, seed: int = 0):
         self.dataset = dataset
         self.sampler = EpisodeSampler([len(video) for video in dataset.videos], k, seed)
+
+    def __getstate__(self) -> dict:  # worker processes reopen the memory-mapped arrays
+        return {"path": self.dataset.path, "k": self.sampler.k, "seed": self.sampler.seed}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(load_dataset(state["path"]), state["k"], state["seed"])
 
     def __len__(self) -> int:
         return 2**62  # endless: indices come from StepBatches
