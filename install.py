@@ -3,6 +3,7 @@
 
     python install.py            # .venv with the library and its pinned dependencies
     python install.py --dev      # ... plus what the test suite needs
+    python install.py --weights  # ... plus the weight files listed in weights/manifest.toml
 
 Safe to run again: when nothing changed since the last run it returns in a second.
 Uses only the standard library, so it runs on a fresh machine.
@@ -111,9 +112,24 @@ def install_library(dev: bool) -> Path:
     return python
 
 
+def install_weights() -> None:
+    """Download the files of weights/manifest.toml into weights/ and verify their size and SHA-256."""
+    sys.path.insert(0, str(ROOT / "core"))
+    from talking_heads.errors import WeightsError
+    from talking_heads.manifest import download, read_manifest
+
+    try:
+        for entry in read_manifest().values():
+            download(entry, report=say)
+    except WeightsError as error:
+        raise InstallError(str(error)) from error
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dev", action="store_true", help="also install what the tests need")
+    parser.add_argument("--weights", action="store_true",
+                        help="also download and verify the weight files listed in weights/manifest.toml")
     return parser.parse_args(argv)
 
 
@@ -123,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         check_python()
         check_disk(ROOT)
         install_library(args.dev)
+        if args.weights:
+            install_weights()
     except InstallError as error:
         print(f"[install] error: {error}", file=sys.stderr)
         return 1
