@@ -112,15 +112,15 @@ def install_library(dev: bool) -> Path:
     return python
 
 
-def install_weights() -> None:
-    """Download the files of weights/manifest.toml into weights/ and verify their size and SHA-256."""
+def install_weights(manifest: Path = ROOT / "weights" / "manifest.toml", folder: Path = ROOT / "weights") -> None:
+    """Download the files of the weights manifest into `folder` and verify their size and SHA-256."""
     sys.path.insert(0, str(ROOT / "core"))
     from talking_heads.errors import WeightsError
     from talking_heads.manifest import download, read_manifest
 
     try:
-        for entry in read_manifest().values():
-            download(entry, report=say)
+        for entry in read_manifest(manifest).values():
+            download(entry, folder, report=say)
     except WeightsError as error:
         raise InstallError(str(error)) from error
 

@@ -121,6 +121,7 @@ def download(entry: ManifestEntry, folder: Path = PROJECT_WEIGHTS,
         verify_file(target, entry.sha256, entry.size)
         report(f"{entry.file}: present" + (", verified" if entry.pinned else " (not pinned, not verified)"))
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     report(f"{entry.file}: downloading {entry.url}")
     try:
