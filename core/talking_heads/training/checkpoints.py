@@ -17,12 +17,12 @@ from pathlib import Path
 from torch import Tensor
 
 from talking_heads.errors import WeightsError
+from talking_heads.synthesis.neural import META_KIND
 from talking_heads.weights import load_checkpoint, save_checkpoint
 
 CHECKPOINTS = "checkpoints"
 MODEL = "model"
 STATE = "state"
-META_KIND = "meta"
 STATE_KIND = "training-state"
 _STEP_RE = re.compile(r"^step_(\d{8})$")
 
@@ -75,12 +75,6 @@ def latest(run_dir: Path) -> Path:
     if not steps:
         raise WeightsError(f"{run_dir} holds no checkpoint to resume from; start the run without --resume")
     return step_folder(run_dir, steps[-1])
-
-
-def split_prefix(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
-    """The tensors under `prefix.`, with the prefix removed."""
-    head = f"{prefix}."
-    return {key[len(head):]: value for key, value in tensors.items() if key.startswith(head)}
 
 
 def with_prefix(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:

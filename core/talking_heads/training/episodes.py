@@ -30,14 +30,15 @@ class EpisodeSpec:
 class Episodes:
     """A batch of episodes as model tensors in [-1, 1]."""
 
-    frames: torch.Tensor  # (B, K, 3, S, S) images for the embedder
-    frame_sketches: torch.Tensor  # (B, K, 3, S, S) their landmark sketches
     target: torch.Tensor  # (B, 3, S, S) the image to reconstruct
     target_sketch: torch.Tensor  # (B, 3, S, S) its sketch, the generator's input
     video: torch.Tensor  # (B,) int64 video indices (rows of the discriminator's W)
+    frames: torch.Tensor | None = None  # (B, K, 3, S, S) images for the embedder (not in fine-tuning)
+    frame_sketches: torch.Tensor | None = None  # (B, K, 3, S, S) their landmark sketches
 
     def to(self, device: torch.device) -> Episodes:
-        return Episodes(**{f.name: getattr(self, f.name).to(device, non_blocking=True) for f in fields(self)})
+        return Episodes(**{f.name: None if getattr(self, f.name) is None else
+                           getattr(self, f.name).to(device, non_blocking=True) for f in fields(self)})
 
     def __len__(self) -> int:
         return len(self.video)

@@ -12,6 +12,7 @@ from torch import nn
 
 from talking_heads.models import Discriminator, Embedder, Generator, ModelConfig
 from talking_heads.models.losses import LossConfig, content_loss_by_name
+from talking_heads.synthesis.neural import split_prefix
 from talking_heads.training import checkpoints, distributed
 from talking_heads.training.config import TrainConfig
 from talking_heads.training.distributed import Processes
@@ -48,7 +49,7 @@ class Networks:
 
     def load(self, tensors: Tensors, source: str) -> None:
         for name in NETWORKS:
-            load_state(getattr(self, name), checkpoints.split_prefix(tensors, name), source)
+            load_state(getattr(self, name), split_prefix(tensors, name), source)
 
 
 class MetaLearner:
