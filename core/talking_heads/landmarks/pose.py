@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from talking_heads.landmarks.face_model import MEAN_FACE, face_scale, rigid_centre
+from talking_heads.landmarks.face_model import MEAN_FACE, rigid_centre
 from talking_heads.landmarks.topology import RIGID
 
 _RIGID = list(RIGID)
@@ -43,11 +43,24 @@ def rotate_2d(vectors: np.ndarray, factor: np.ndarray | complex) -> np.ndarray:
 
 
 def lift(points: np.ndarray) -> np.ndarray:
-    """Give a 2D face (..., 68, 2) the mean face's depth: (..., 68, 3), centred on its rigid points
-    (in x, y and z). The face is assumed frontal; small turns of it only bend the depth a little."""
-    depth = MEAN_FACE[:, 2] - MEAN_FACE[_RIGID, 2].mean()  # (68,)
-    flat = points - rigid_centre(points)[..., None, :]
-    return np.concatenate([flat, (depth * face_scale(points)[..., None])[..., None]], axis=-1)
+    """Give a 2D face (68, 2) depth: (68, 3), centred on its rigid points (in x, y and z). The
+    depth is the mean face's, turned as this face is turned (so a portrait in three-quarter view
+    keeps a plausible depth) and scaled to its size."""
+    centred = points - rigid_centre(points)
+    model = MEAN_FACE - MEAN_FACE[_RIGID].mean(axis=0)  # (68, 3) face units
+    rotation, scale = _fit_model(points[None], model[_RIGID])
+    depth = scale[0] * (model @ rotation[0, 2])  # (68,) pixels
+    return np.concatenate([centred, (depth - depth[_RIGID].mean())[:, None]], axis=1)
+
+
+def _fit_model(points: np.ndarray, model: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled-orthographic fit of a 3D model of the rigid points (R, 3), centred, to each frame's
+    rigid points: an affine 2x3 least-squares fit projected to the nearest scaled rotation.
+    points (T, 68, 2) -> rotation (T, 3, 3), scale (T,)."""
+    rigid = points[:, _RIGID]  # (T, R, 2)
+    affine = np.swapaxes(rigid - rigid.mean(axis=1, keepdims=True), 1, 2) @ np.linalg.pinv(model).T  # (T, 2, 3)
+    rows, scale = _nearest_scaled_rows(affine)
+    return np.concatenate([rows, np.cross(rows[:, 0], rows[:, 1])[:, None]], axis=1), scale
 
 
 @dataclass(frozen=True)
@@ -62,18 +75,12 @@ class HeadPose:
 def fit_pose(points: np.ndarray, reference: np.ndarray) -> HeadPose:
     """The pose of each frame relative to `reference`, from the rigid points.
 
-    A scaled-orthographic camera: an affine 2x3 fit of the reference lifted to 3D onto each
-    frame, projected to the nearest scaled rotation (polar decomposition, in closed form). The
-    reference itself gets the identity exactly. points (T, 68, 2), reference (68, 2).
+    The reference lifted to 3D is fitted to each frame (`_fit_model`); the reference itself gets
+    the identity exactly. points (T, 68, 2), reference (68, 2).
     """
-    model = lift(reference)[_RIGID]  # (R, 3)
-    model = model - model.mean(axis=0)
-    rigid = points[:, _RIGID]  # (T, R, 2)
-    centre = rigid.mean(axis=1)  # (T, 2)
-    affine = np.swapaxes(rigid - centre[:, None], 1, 2) @ np.linalg.pinv(model).T  # (T, 2, 3)
-    rows, scale = _nearest_scaled_rows(affine)
-    rotation = np.concatenate([rows, np.cross(rows[:, 0], rows[:, 1])[:, None]], axis=1)
-    return HeadPose(rotation, scale, centre - rigid_centre(reference))
+    model = lift(reference)[_RIGID]
+    rotation, scale = _fit_model(points, model - model.mean(axis=0))
+    return HeadPose(rotation, scale, rigid_centre(points) - rigid_centre(reference))
 
 
 def _nearest_scaled_rows(affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
