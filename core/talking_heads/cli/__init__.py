@@ -16,6 +16,9 @@ COMMANDS = {
     "landmarks": "landmarks",
     "eval": "evaluate",
     "batch": "batch",
+    "prepare-data": "prepare_data",
+    "train": "train",
+    "person": "person",
 }
 
 

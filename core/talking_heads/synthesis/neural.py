@@ -1,6 +1,6 @@
 """The neural renderer (the paper): a person model paints frames from landmark sketches.
 
-    renderer = NeuralRenderer()                    # the meta-learned checkpoint in weights/
+    renderer = NeuralRenderer()                    # the configured meta-learned checkpoint
     person = renderer.prepare(shots)               # feed-forward: psi = P e, e = mean of E(shots)
     frames = person.render(landmarks)              # (B, 68, 2) crop px -> (B, S, S, 3) uint8
     person.save("anna.safetensors"); NeuralPerson.load("anna.safetensors")
@@ -24,8 +24,8 @@ from torch.nn.utils import parametrize
 from talking_heads.devices import resolve_device, resolve_precision
 from talking_heads.errors import InputError, WeightsError
 from talking_heads.landmarks import draw_sketches
-from talking_heads.manifest import search_dirs
 from talking_heads.models import Embedder, Generator, ModelConfig
+from talking_heads.synthesis import CHECKPOINT_VARIABLE, configured_checkpoint
 from talking_heads.synthesis.base import Person, Renderer, Shot
 from talking_heads.weights import load_checkpoint, load_state, save_checkpoint
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 META_KIND = "meta"
 PERSON_KIND = "person"
-DEFAULT_META = "meta"  # weights/meta.safetensors + meta.json
 TRAIN_HINT = ("train one with `talking-heads train DATASET -o RUN` (see docs/training.md) and copy "
               "RUN/meta.safetensors and RUN/meta.json into the weights/ folder")
 
@@ -56,26 +55,13 @@ def split_prefix(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
     return {key[len(head):]: value for key, value in tensors.items() if key.startswith(head)}
 
 
-def default_meta_checkpoint() -> Path | None:
-    """weights/meta.safetensors (or in $TALKING_HEADS_WEIGHTS) when present: the pipeline can
-    then offer the neural renderer."""
-    for folder in search_dirs():
-        candidate = Path(folder) / f"{DEFAULT_META}.safetensors"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def find_meta_checkpoint(path: str | Path | None = None) -> Path:
-    """The meta-learned checkpoint to use: `path`, or the default one; a clear error without one."""
-    if path is not None:
-        return Path(path)
-    found = default_meta_checkpoint()
-    if found is None:
-        places = ", ".join(str(folder) for folder in search_dirs()[:2])
-        raise WeightsError(f"the neural renderer needs a meta-learned checkpoint ({DEFAULT_META}.safetensors "
-                           f"with its .json) and none was found in {places}; {TRAIN_HINT}, or use the warp renderer")
-    return found
+    """The meta-learned checkpoint to use: `path`, or the configured one; a clear error without one."""
+    path = path if path is not None else configured_checkpoint()
+    if path is None:
+        raise WeightsError(f"the neural renderer needs a meta-learned checkpoint and none is configured; {TRAIN_HINT} "
+                           f"(or set {CHECKPOINT_VARIABLE}), or use the warp renderer, which needs no weights")
+    return Path(path)
 
 
 def read_meta(path: str | Path) -> tuple[dict[str, Tensor], dict, ModelConfig]:
@@ -158,14 +144,20 @@ class NeuralPerson(Person):
 
 
 class NeuralRenderer(Renderer):
-    """Feed-forward persons from a meta-learned checkpoint (the default one in weights/ if none given)."""
+    """Persons from a person file, or feed-forward from a meta-learned checkpoint (by default the
+    configured one: weights/meta.safetensors or $TALKING_HEADS_CHECKPOINT)."""
 
     name = "neural"
 
-    def __init__(self, checkpoint: str | Path | None = None, device: str = "auto", precision: str = "auto"):
+    def __init__(self, person_file: str | Path | None = None, checkpoint: str | Path | None = None,
+                 device: str = "auto", precision: str = "auto"):
+        self.device, self.precision = device, precision
+        self.person = None if person_file is None else NeuralPerson.load(person_file, device, precision)
+        if self.person is not None:
+            self.resolution = self.person.resolution
+            return
         self.checkpoint = find_meta_checkpoint(checkpoint)
         tensors, self.meta_config, self.model_config = read_meta(self.checkpoint)
-        self.device, self.precision = device, precision
         self.resolution = self.model_config.resolution
         self.embedder = load_state(Embedder(self.model_config), split_prefix(tensors, "embedder"), self.checkpoint)
         self.generator = load_state(Generator(self.model_config), split_prefix(tensors, "generator"), self.checkpoint)
@@ -186,6 +178,9 @@ class NeuralRenderer(Renderer):
             return e, self.generator.project(e[None])[0]
 
     def prepare(self, shots: list[Shot]) -> NeuralPerson:
+        """The person file's person, or the feed-forward person of the shots."""
+        if self.person is not None:
+            return self.person
         details = {"stage": "feed-forward", "shots": len(shots), "meta_checkpoint": self.checkpoint.name}
         _, psi = self.embed(shots)
         return NeuralPerson(fold_spectral_norm(self.generator), psi, self.device, self.precision, details=details)
