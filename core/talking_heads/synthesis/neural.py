@@ -39,7 +39,7 @@ TRAIN_HINT = ("train one with `talking-heads train DATASET -o RUN` (see docs/tra
 
 def images_to_tensor(images: np.ndarray) -> Tensor:
     """uint8 (..., S, S, 3) -> float (..., 3, S, S) in [-1, 1]."""
-    tensor = torch.from_numpy(np.ascontiguousarray(images))
+    tensor = torch.from_numpy(np.array(images, dtype=np.uint8))  # a writable copy (inputs may be memory-mapped)
     return tensor.movedim(-1, -3).float().div(127.5).sub(1.0)
 
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from talking_heads.landmarks import make_detector
 from talking_heads.training import distributed
 from talking_heads.training.prepare import PrepareConfig, prepare_dataset
 from training_helpers import CLIPS, FRAMES, RESOLUTION
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models gain nothing from threads, and one thread keeps their speed steady on a busy CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 @pytest.fixture(scope="session")
 def detector():
