@@ -171,6 +171,18 @@ class SelfAttention(nn.Module):
         return x + self.gamma * self.out(attended)
 
 
+class OutputHead(nn.Module):
+    """The generator's last layer: AdaIN -> ReLU -> conv3x3 to RGB -> tanh."""
+
+    def __init__(self, channels: int, sn: bool):
+        super().__init__()
+        self.norm = AdaptiveInstanceNorm(channels)
+        self.conv = conv(channels, 3, 3, sn)
+
+    def forward(self, x: Tensor, psi: Tensor | None = None) -> Tensor:
+        return torch.tanh(self.conv(F.relu(self.norm(x, psi))))
+
+
 class DownsamplingBody(nn.Module):
     """The embedder's and discriminator's body: residual downsampling blocks from S to 4x4.
 

@@ -2,24 +2,12 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from talking_heads.models.blocks import (AdaptiveInstanceNorm, ResBlock, ResBlockDown, ResBlockUp,
-                                         SelfAttention, conv, linear)
+from talking_heads.models.blocks import (AdaptiveInstanceNorm, OutputHead, ResBlock, ResBlockDown, ResBlockUp,
+                                         SelfAttention, linear)
 from talking_heads.models.config import ModelConfig
-
-
-class OutputHead(nn.Module):
-    """AdaIN -> ReLU -> conv3x3 to RGB -> tanh."""
-
-    def __init__(self, channels: int, sn: bool):
-        super().__init__()
-        self.norm = AdaptiveInstanceNorm(channels)
-        self.conv = conv(channels, 3, 3, sn)
-
-    def forward(self, x: Tensor, psi: Tensor | None = None) -> Tensor:
-        return torch.tanh(self.conv(F.relu(self.norm(x, psi))))
+from talking_heads.models.inference import CPU_MICRO_BATCH, InferenceGenerator
 
 
 def generator_layers(config: ModelConfig) -> list[nn.Module]:
@@ -83,3 +71,20 @@ class Generator(nn.Module):
         for layer in self.layers:
             h = layer(h, psi)
         return h
+
+    def inference_copy(self, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu",
+                       micro_batch: int | None = None) -> InferenceGenerator:
+        """A frozen copy for rendering: spectral norm folded into the weights, fused layers,
+        channels_last; float32, bfloat16 (CPU) or float16 (CUDA). `micro_batch` frames at a time
+        go through the high-resolution layers (default: 1 on the CPU, the whole batch elsewhere).
+        This module is left unchanged."""
+        device = torch.device(device)
+        if micro_batch is None and device.type == "cpu":
+            micro_batch = CPU_MICRO_BATCH
+        was_training = self.training
+        self.eval()  # read W / sigma without running a power iteration
+        try:
+            with torch.no_grad():
+                return InferenceGenerator(self, dtype, device, micro_batch)
+        finally:
+            self.train(was_training)
