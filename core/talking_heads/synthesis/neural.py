@@ -11,7 +11,6 @@ psi, and the architecture; it renders without the embedder. Fine-tuned persons (
 """
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -72,12 +71,16 @@ def read_meta(path: str | Path) -> tuple[dict[str, Tensor], dict, ModelConfig]:
 
 def fold_spectral_norm(generator: Generator) -> Generator:
     """A copy without spectral norm whose weights are the normalised ones (W / sigma, stored vectors)."""
-    source = copy.deepcopy(generator).eval()
-    for module in source.modules():
-        if parametrize.is_parametrized(module, "weight"):
-            parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+    was_training = generator.training
+    generator.eval()  # read W / sigma without a power iteration
+    with torch.no_grad():
+        state = {key: value for key, value in generator.state_dict().items() if ".parametrizations." not in key}
+        for name, module in generator.named_modules():
+            if parametrize.is_parametrized(module, "weight"):
+                state[f"{name}.weight"] = module.weight.detach().clone()
+    generator.train(was_training)
     plain = Generator(replace(generator.config, spectral_norm=False))
-    return load_state(plain, source.state_dict(), "generator").eval()
+    return load_state(plain, state, "generator").eval()
 
 
 @torch.inference_mode()

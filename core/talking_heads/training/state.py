@@ -31,8 +31,8 @@ def optimizer_to_flat(prefix: str, optimizer: torch.optim.Optimizer) -> tuple[Te
 def optimizer_from_flat(prefix: str, optimizer: torch.optim.Optimizer, tensors: Tensors, meta: dict) -> None:
     state: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():
-        head, param, name = key.rsplit(".", 2)
-        if head == prefix:
+        if key.startswith(f"{prefix}."):
+            param, name = key[len(prefix) + 1:].split(".", 1)
             state.setdefault(int(param), {})[name] = value
     for param, values in meta["scalars"].items():
         state.setdefault(int(param), {}).update(values)

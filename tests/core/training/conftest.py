@@ -12,13 +12,15 @@ from talking_heads.training.prepare import PrepareConfig, prepare_dataset
 from training_helpers import CLIPS, FRAMES, RESOLUTION
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def one_thread():
-    """Tiny models gain nothing from threads, and one thread keeps their speed steady on a busy CPU."""
+    """Tiny models gain nothing from threads, and one thread keeps their speed steady on a busy CPU
+    (and the float rounding the same in every run of a module, which exact-resume tests compare)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
 
 @pytest.fixture(scope="session")
 def detector():
