@@ -16,14 +16,14 @@ from talking_heads.devices import resolve_device
 from talking_heads.errors import WeightsError
 from talking_heads.landmarks import draw_sketches
 from talking_heads.models import Discriminator, OptimConfig
-from talking_heads.models.losses import LossConfig, content_loss_by_name
+from talking_heads.models.losses import LossConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.neural import (NeuralPerson, NeuralRenderer, fold_spectral_norm, images_to_tensor,
                                             read_meta, split_prefix)
 from talking_heads.training.episodes import Episodes
 from talking_heads.training.full_model import (DiscriminatorFullModel, GeneratorFullModel, LearnedVector,
-                                               PersonIdentity)
+                                               PersonIdentity, training_content_loss)
 from talking_heads.training.step import AdversarialStep, adam
 from talking_heads.weights import load_state
 
@@ -70,7 +70,7 @@ class Finetuner:
         self.identity = PersonIdentity(psi).to(self.device)
         self.columns = LearnedVector(e).to(self.device)
         losses = LossConfig(content=config.content_loss)
-        content_loss = content_loss_by_name(config.content_loss, losses).to(self.device)
+        content_loss = training_content_loss(losses).to(self.device)
         generator_params = [p for name, p in self.generator.named_parameters() if not name.startswith("projection")]
         discriminator_params = [p for name, p in self.discriminator.named_parameters() if name not in ("W.weight", "w0")]
         self.step = AdversarialStep(

@@ -6,22 +6,22 @@ embedding-match loss so that W_i and e_i become interchangeable, which fine-tuni
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
-from torch import nn
 
 from talking_heads.models import Discriminator, Embedder, Generator, ModelConfig
-from talking_heads.models.losses import LossConfig, content_loss_by_name
-from talking_heads.synthesis.neural import split_prefix
+from talking_heads.models.losses import LossConfig
+from talking_heads.synthesis.neural import META_KIND, split_prefix
 from talking_heads.training import checkpoints, distributed
 from talking_heads.training.config import TrainConfig
 from talking_heads.training.distributed import Processes
 from talking_heads.training.episodes import Episodes
 from talking_heads.training.full_model import (DiscriminatorFullModel, EmbedderIdentity, GeneratorFullModel,
-                                               VideoColumns)
+                                               VideoColumns, training_content_loss)
 from talking_heads.training.state import Tensors
 from talking_heads.training.step import AdversarialStep, StepResult, adam
-from talking_heads.weights import load_state
+from talking_heads.weights import load_state, save_checkpoint
 
 NETWORKS = ("embedder", "generator", "discriminator")
 
@@ -47,6 +47,11 @@ class Networks:
         return {key: value for name in NETWORKS
                 for key, value in checkpoints.with_prefix(getattr(self, name).state_dict(), name).items()}
 
+    def save(self, path: Path, **details: object) -> Path:
+        """A meta-learned checkpoint (kind "meta"): what `talking-heads person` and the renderer read."""
+        config = {"kind": META_KIND, "architecture": self.embedder.config.to_dict(), **details}
+        return save_checkpoint(path, self.tensors(), config)
+
     def load(self, tensors: Tensors, source: str) -> None:
         for name in NETWORKS:
             load_state(getattr(self, name), split_prefix(tensors, name), source)
@@ -61,7 +66,7 @@ class MetaLearner:
         self.networks = Networks.build(model_config, num_videos, config.seed).to(device)
         embedder, generator, discriminator = (getattr(self.networks, name) for name in NETWORKS)
         losses = LossConfig(content=config.content_loss)
-        content_loss = content_loss_by_name(config.content_loss, losses).to(device)
+        content_loss = training_content_loss(losses).to(device)
         columns = VideoColumns(discriminator)
         generator_model = GeneratorFullModel(EmbedderIdentity(embedder, generator), generator, discriminator, columns,
                                              content_loss, losses, config.embedding_match)
@@ -77,6 +82,3 @@ class MetaLearner:
         for name in NETWORKS:
             getattr(self.networks, name).train()
         return self.step(batch.to(self.step.device))
-
-    def modules(self) -> list[nn.Module]:
-        return [getattr(self.networks, name) for name in NETWORKS]

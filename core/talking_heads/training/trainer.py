@@ -29,7 +29,6 @@ from talking_heads.training.meta import MetaLearner
 from talking_heads.training.runlog import RunLog
 from talking_heads.training.state import rng_from_flat, rng_to_flat
 from talking_heads.training.step import StepResult
-from talking_heads.weights import save_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +51,12 @@ def read_run_config(run_dir: Path) -> tuple[ModelConfig, TrainConfig, list[str]]
     return ModelConfig.from_dict(data["model"]), TrainConfig.from_dict(data["train"]), data["videos"]
 
 
-def _open_new_run(run_dir: Path, dataset: Dataset, model_config: ModelConfig, config: TrainConfig) -> None:
+def _check_new_run(run_dir: Path) -> None:
     if checkpoints.saved_steps(run_dir) or (run_dir / RUN_CONFIG).exists():
         raise OutputError(f"{run_dir} already holds a run; continue it with --resume or choose another folder")
+
+
+def _open_new_run(run_dir: Path, dataset: Dataset, model_config: ModelConfig, config: TrainConfig) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / RUN_CONFIG, {"model": model_config.to_dict(), "train": config.to_dict(),
                                       "dataset": str(dataset.path), "videos": dataset.names})
@@ -125,9 +127,8 @@ class Run:
 
     def final(self) -> Path:
         """RUN_DIR/meta.safetensors + meta.json: the networks of the last step."""
-        config = {"architecture": self.model_config.to_dict(), "kind": checkpoints.META_KIND, "step": self.step,
-                  "variant": self.config.variant, "videos": self.dataset.names}
-        return save_checkpoint(self.run_dir / FINAL, self.learner.networks.tensors(), config)
+        return self.learner.networks.save(self.run_dir / FINAL, step=self.step, variant=self.config.variant,
+                                          videos=self.dataset.names)
 
 
 def train(dataset_path: Path, run_dir: Path, model_config: ModelConfig, config: TrainConfig, processes: Processes,
@@ -140,10 +141,12 @@ def train(dataset_path: Path, run_dir: Path, model_config: ModelConfig, config: 
         _, _, videos = read_run_config(run_dir)
         if videos != dataset.names:
             raise InputError(f"{dataset_path} is not the dataset {run_dir} was trained on (its videos differ)")
-    elif processes.is_main:
+    else:
+        _check_new_run(run_dir)
+    run = Run(dataset, run_dir, model_config, config, processes, mixed_precision)  # fails before writing anything
+    if not resume and processes.is_main:
         _open_new_run(run_dir, dataset, model_config, config)
     distributed.barrier(processes)
-    run = Run(dataset, run_dir, model_config, config, processes, mixed_precision)
     checkpoint = run.resume() if resume else None
     batches = run.batches(checkpoint)
     while run.step < config.steps:
