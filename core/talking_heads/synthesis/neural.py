@@ -11,7 +11,6 @@ psi, and the architecture; it renders without the embedder. Fine-tuned persons (
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,8 +26,6 @@ from talking_heads.models import Embedder, Generator, ModelConfig
 from talking_heads.synthesis import CHECKPOINT_VARIABLE, configured_checkpoint
 from talking_heads.synthesis.base import Person, Renderer, Shot
 from talking_heads.weights import load_checkpoint, load_state, save_checkpoint
-
-log = logging.getLogger(__name__)
 
 META_KIND = "meta"
 PERSON_KIND = "person"
@@ -142,7 +139,8 @@ class NeuralPerson(Person):
         load_state(generator, split_prefix(tensors, "generator"), path)
         if "psi" not in tensors or tensors["psi"].shape != (generator.num_adain_params,):
             raise WeightsError(f"{path}: psi is missing or does not fit the generator; make the person file again")
-        details = {k: v for k, v in config.items() if k not in ("kind", "architecture", "resolution", "format", "version")}
+        own = ("kind", "architecture", "resolution", "format", "version")
+        details = {key: value for key, value in config.items() if key not in own}
         return cls(generator.eval(), tensors["psi"], device, precision, details=details)
 
 

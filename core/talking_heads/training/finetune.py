@@ -72,7 +72,8 @@ class Finetuner:
         losses = LossConfig(content=config.content_loss)
         content_loss = training_content_loss(losses).to(self.device)
         generator_params = [p for name, p in self.generator.named_parameters() if not name.startswith("projection")]
-        discriminator_params = [p for name, p in self.discriminator.named_parameters() if name not in ("W.weight", "w0")]
+        discriminator_params = [p for name, p in self.discriminator.named_parameters()
+                                if name not in ("W.weight", "w0")]
         self.step = AdversarialStep(
             GeneratorFullModel(self.identity, self.generator, self.discriminator, self.columns, content_loss, losses,
                                embedding_match=False),

@@ -117,7 +117,8 @@ class DiscriminatorFullModel(nn.Module):
         self.discriminator, self.columns = discriminator, columns
         self.losses, self.embedding_match = losses, embedding_match
 
-    def forward(self, batch: Episodes, generated: Tensor, e: Tensor | None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    def forward(self, batch: Episodes, generated: Tensor,
+                e: Tensor | None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """-> (weighted losses, diagnostics: mean scores of real and generated frames)."""
         images = torch.cat([batch.target, generated.detach()])  # (2B, 3, S, S)
         V, _ = self.discriminator.features(images, torch.cat([batch.target_sketch, batch.target_sketch]))

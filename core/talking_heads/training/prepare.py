@@ -104,8 +104,9 @@ def write_video(root: Path, name: str, source: Path, arrays: tuple[np.ndarray, n
     partial.mkdir()
     np.save(partial / fmt.FRAMES_FILE, images, allow_pickle=False)
     np.save(partial / fmt.LANDMARKS_FILE, points, allow_pickle=False)
+    checksums = {name: fmt.sha256_of(partial / name) for name in (fmt.FRAMES_FILE, fmt.LANDMARKS_FILE)}
     record = {**_settings(config), "source": str(source), "frames": len(images), "frame_numbers": numbers.tolist(),
-              "landmarks": backend, "sha256": {f: fmt.sha256_of(partial / f) for f in (fmt.FRAMES_FILE, fmt.LANDMARKS_FILE)}}
+              "landmarks": backend, "sha256": checksums}
     fmt.write_json(partial / fmt.VIDEO_FILE, record)
     shutil.rmtree(root / name, ignore_errors=True)
     partial.rename(root / name)

@@ -41,7 +41,8 @@ class RunLog:
         with open(self.path, "a") as handle:
             handle.write(json.dumps(record) + "\n")
 
-    def sample_grid(self, step: int, sketches: torch.Tensor, targets: torch.Tensor, generated: torch.Tensor) -> Path | None:
+    def sample_grid(self, step: int, sketches: torch.Tensor, targets: torch.Tensor,
+                    generated: torch.Tensor) -> Path | None:
         """Write the grid of the first rows of a batch; tensors (B, 3, S, S) in [-1, 1]."""
         if not self.enabled:
             return None

@@ -38,7 +38,8 @@ class AdversarialStep:
     def _autocast(self) -> torch.autocast:
         return torch.autocast(self.device.type, dtype=torch.float16, enabled=self.mixed_precision)
 
-    def _update(self, losses: dict[str, Tensor], optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> None:
+    def _update(self, losses: dict[str, Tensor], optimizer: torch.optim.Optimizer,
+                scaler: torch.amp.GradScaler) -> None:
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(sum(losses.values())).backward()
         scaler.step(optimizer)

@@ -11,7 +11,7 @@ batch, DDP averages the gradients, and only the first process writes files.
 from __future__ import annotations
 
 import json
-import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,13 +24,11 @@ from talking_heads.training import checkpoints, distributed
 from talking_heads.training.config import TrainConfig
 from talking_heads.training.dataset import Dataset, load_dataset, write_json
 from talking_heads.training.distributed import Processes
-from talking_heads.training.episodes import EpisodeDataset, StepBatches, collate_episodes
+from talking_heads.training.episodes import EpisodeDataset, Episodes, StepBatches, collate_episodes
 from talking_heads.training.meta import MetaLearner
 from talking_heads.training.runlog import RunLog
 from talking_heads.training.state import rng_from_flat, rng_to_flat
 from talking_heads.training.step import StepResult
-
-log = logging.getLogger(__name__)
 
 RUN_CONFIG = "config.json"
 FINAL = "meta"
@@ -91,7 +89,7 @@ class Run:
             self.log.truncate_after(self.step)
         return checkpoint
 
-    def batches(self, checkpoint: checkpoints.Checkpoint | None):
+    def batches(self, checkpoint: checkpoints.Checkpoint | None) -> Iterator[Episodes]:
         """Each step's episodes from the current step on."""
         loader = torch.utils.data.DataLoader(
             EpisodeDataset(self.dataset, self.config.k, self.config.seed),
@@ -115,7 +113,7 @@ class Run:
         return checkpoints.save(self.run_dir, self.step, (self.learner.networks.tensors(), model_config),
                                 ({**optimiser_tensors, **rng_tensors}, state_config), self.config.keep_checkpoints)
 
-    def record(self, result: StepResult, batch) -> None:
+    def record(self, result: StepResult, batch: Episodes) -> None:
         """Log the losses and write samples and checkpoints when their step comes."""
         step, config = self.step, self.config
         if step % config.log_every == 0 or step == config.steps:
