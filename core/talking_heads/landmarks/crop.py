@@ -54,7 +54,7 @@ class CropTransform:
 
     def crop(self, frame: np.ndarray) -> np.ndarray:
         """Cut the crop out of a frame (H, W, C); outside the frame, edge pixels are repeated."""
-        interpolation = cv2.INTER_AREA if self.zoom < 1 else cv2.INTER_LINEAR
+        interpolation = cv2.INTER_AREA if self.zoom < 1 else cv2.INTER_CUBIC
         return cv2.warpAffine(frame, self.matrix, (self.size, self.size), flags=interpolation,
                               borderMode=cv2.BORDER_REPLICATE)
 
@@ -73,7 +73,7 @@ class CropTransform:
             return result
         to_roi = self.inverse_matrix - np.array([[0, 0, x0], [0, 0, y0]])
         roi_size = (int(x1 - x0), int(y1 - y0))
-        warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         if mask is None:
             mask = np.ones((self.size, self.size), np.float32)
         alpha = cv2.warpAffine(mask.astype(np.float32), to_roi, roi_size, flags=cv2.INTER_LINEAR,
