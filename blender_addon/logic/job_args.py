@@ -21,11 +21,11 @@ PRECISIONS = ("auto", "float32", "float16", "bfloat16")
 class Retarget:
     """How strongly the driver's motion is moved onto the portrait (the library's RetargetConfig)."""
 
-    expression: float = 1.0
-    head_motion: float = 1.0
-    follow_position: float = 1.0
-    follow_scale: float = 1.0
-    smoothing: float = 0.0
+    expression: float = 1.0  # 0: keep the portrait's own expression
+    head_motion: float = 1.0  # strength of the head's rotation, scale and shift
+    follow_position: bool = True  # follow the driver's movement in the frame
+    follow_scale: bool = True  # follow the driver's distance to the camera
+    smoothing: float = 0.0  # seconds of Gaussian smoothing over time; 0: none
 
 
 @dataclass(frozen=True)

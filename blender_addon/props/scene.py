@@ -52,12 +52,12 @@ class THeadsShot(bpy.types.PropertyGroup):
                               description="Strength of the driver's expressions on the portrait")
     head_motion: FloatProperty(name="Head motion", default=1.0, min=0.0, soft_max=2.0,
                                description="Strength of the driver's head rotation")
-    follow_position: FloatProperty(name="Follow position", default=1.0, min=0.0, max=1.0,
-                                   description="How much the head follows the driver's movement in the frame")
-    follow_scale: FloatProperty(name="Follow scale", default=1.0, min=0.0, max=1.0,
-                                description="How much the head follows the driver's distance to the camera")
-    smoothing: FloatProperty(name="Smoothing", default=0.0, min=0.0, max=1.0,
-                             description="Temporal smoothing of the landmarks (0: none)")
+    follow_position: BoolProperty(name="Follow position", default=True,
+                                  description="The head follows the driver's movement in the frame")
+    follow_scale: BoolProperty(name="Follow scale", default=True,
+                               description="The head follows the driver's distance to the camera")
+    smoothing: FloatProperty(name="Smoothing", default=0.0, min=0.0, soft_max=0.5, subtype="TIME_ABSOLUTE",
+                             unit="TIME_ABSOLUTE", description="Seconds of smoothing over time (0: none)")
 
     output: EnumProperty(name="Output", items=OUTPUT_ITEMS, default="PLATE")
     output_folder: StringProperty(name="Folder", subtype="DIR_PATH",

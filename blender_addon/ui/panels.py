@@ -136,8 +136,12 @@ class RetargetPanel(ShotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout, shot = self.layout, _shot(context)
-        for name in ("expression", "head_motion", "follow_position", "follow_scale", "smoothing"):
-            layout.prop(shot, name, slider=True)
+        layout.prop(shot, "expression", slider=True)
+        layout.prop(shot, "head_motion", slider=True)
+        row = layout.row()
+        row.prop(shot, "follow_position")
+        row.prop(shot, "follow_scale")
+        layout.prop(shot, "smoothing")
 
 
 class OutputPanel(ShotPanel):
