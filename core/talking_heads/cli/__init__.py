@@ -11,7 +11,11 @@ from talking_heads.errors import Cancelled, TalkingHeadsError
 
 # command name -> module under talking_heads.cli
 COMMANDS = {
+    "demo": "demo",
+    "animate": "animate",
     "landmarks": "landmarks",
+    "eval": "evaluate",
+    "batch": "batch",
 }
 
 
