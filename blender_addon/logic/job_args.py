@@ -64,7 +64,7 @@ def check_driver(driver: str) -> str:
 
 def check_output(folder: str) -> str:
     path = Path(folder)
-    if not folder or not path.is_absolute():
+    if not folder or folder.startswith("//") or not path.is_absolute():  # "//": Blender's relative paths
         raise UserError(f"the output folder {folder!r} is not a full path: save the blend file first "
                         "(the default folder is beside it) or choose a folder in the Output panel")
     if path.exists() and not path.is_dir():
