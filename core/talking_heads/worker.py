@@ -127,10 +127,20 @@ class Throttle:
         return False
 
 
+def preload() -> None:
+    """Import the heavy modules on the main thread, before the job thread starts: torch's own
+    imports are not safe to run from two threads at once (a ping while the first job loads)."""
+    import torch.hub  # noqa: F401
+
+    from talking_heads import pipeline  # noqa: F401
+    from talking_heads.landmarks import dlib_detector, fan_detector  # noqa: F401
+
+
 class Worker:
     """Reads commands, runs jobs one at a time on a job thread, writes events."""
 
     def __init__(self, emit: EventWriter):
+        preload()
         from talking_heads.pipeline import PersonCache
 
         self.emit = emit
@@ -192,7 +202,20 @@ class Worker:
 
     # -- the job thread ---------------------------------------------------------------------------
 
+    def _warm_up(self) -> None:
+        """Load the landmark detector's models before the first job asks for them."""
+        from talking_heads.landmarks import make_detector
+
+        started = time.monotonic()
+        try:
+            self._detector = make_detector("auto")
+        except Exception:  # the job that needs it will report the problem
+            log.exception("warming up the landmark detector failed")
+            return
+        log.info("warm: landmark detector %s ready in %.1f s", self._detector.name, time.monotonic() - started)
+
     def _run_jobs(self) -> None:
+        self._warm_up()
         while (command := self.jobs.get()) is not None:
             if self.quitting or command.job_id in self.cancelled:
                 self.emit.error(command.job_id, Cancelled("cancelled before it started"))
@@ -240,8 +263,7 @@ class Worker:
         try:
             path = Path(str(command.fields.get("image", "")))
             image = media.read_image(path)
-            if self._detector is None:
-                self._detector = make_detector("auto")
+            self._detector = self._detector or make_detector("auto")
             face = detect_largest_face(self._detector, image, path.name)
         except Exception as error:
             self._failed(str(command.job_id), error, 0)
