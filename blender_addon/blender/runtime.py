@@ -114,6 +114,10 @@ class Runtime:
         return True
 
     def _submit_animate(self, client: WorkerClient, prepared: PreparedShot) -> AnimateTask:
+        folders = [prepared.folder.parent] + ([Path(prepared.job["track_cache"]).parent]
+                                               if prepared.job.get("track_cache") else [])
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
         job_id, route = client.submit("animate", job=prepared.job)
         task = AnimateTask(job_id, route, prepared)
         self.tasks.append(task)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import bpy
 
-from ..logic.frames import frame_name
+from ..logic.frames import frame_name, png_size
 from ..package import PREFIX
 from . import compat
 
@@ -19,7 +19,7 @@ def update_texture(scene: bpy.types.Scene, shot: bpy.types.PropertyGroup, folder
     if count < 1:
         return None
     image = _sequence_image(shot, folder)
-    obj = shot.texture_object or target or _new_plane(scene, shot.name, tuple(image.size))
+    obj = shot.texture_object or target or _new_plane(scene, shot.name, png_size(folder / frame_name(1)))
     shot.texture_object = obj
     node = _texture_node(obj, shot.name)
     if node.image != image:
@@ -49,7 +49,7 @@ def _sequence_image(shot: bpy.types.PropertyGroup, folder: Path) -> bpy.types.Im
 
 def _new_plane(scene: bpy.types.Scene, name: str, size: tuple[int, int]) -> bpy.types.Object:
     """A vertical plane 1 unit high with the frames' aspect, facing -Y, at the 3D cursor."""
-    half_w, half_h = 0.5 * size[0] / max(1, size[1]), 0.5
+    half_w, half_h = 0.5 * size[0] / size[1], 0.5
     mesh = bpy.data.meshes.new(f"{PREFIX} {name}")
     mesh.from_pydata([(-half_w, 0, -half_h), (half_w, 0, -half_h), (half_w, 0, half_h), (-half_w, 0, half_h)],
                      [], [(0, 1, 2, 3)])

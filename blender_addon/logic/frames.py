@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,16 @@ def frames_after(folder: str | Path, count: int) -> list[Path]:
         return []
     return sorted(path for path in folder.iterdir()
                   if (match := _FRAME_RE.match(path.name)) and int(match.group(1)) > count)
+
+
+def png_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of a PNG file, read from its header."""
+    with open(path, "rb") as handle:
+        header = handle.read(24)
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path} is not a PNG file")
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
 
 
 @dataclass(frozen=True)

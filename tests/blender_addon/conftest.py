@@ -86,3 +86,20 @@ def runtime(addon):
 
     yield RUNTIME
     RUNTIME.shutdown()
+
+
+@pytest.fixture
+def make_shot(blank, worker_python, runtime, portraits_dir, tmp_path):
+    """A shot of the blank scene with a shared portrait, the warp renderer and a temporary output."""
+
+    def make(name: str = "Shot", driver: str = "MOTION", output: str = "PLATE", portrait: str = "s42.jpg"):
+        bpy.ops.theads.shot_add()
+        shot = blank.theads.active()
+        shot.name = name
+        shot.portraits.add().filepath = str(portraits_dir / portrait)
+        shot.driver, shot.output, shot.renderer = driver, output, "warp"
+        shot.output_folder = str(tmp_path / name)
+        return shot
+
+    blank.render.fps, blank.render.fps_base = 25, 1.0
+    return make

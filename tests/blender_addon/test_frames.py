@@ -2,7 +2,7 @@
 import pytest
 
 from blender_addon.logic.frames import (StripLayout, clip_span, finished_frames, frame_name, frame_names,
-                                        frames_after, strip_span)
+                                        frames_after, png_size, strip_span)
 
 
 def test_frames_are_named_like_the_pipelines_png_sequences():
@@ -34,3 +34,20 @@ def test_a_movie_strip_span_starts_where_its_visible_part_does():
     span = strip_span(frame_start=50, offset_start=5, duration=40, offset=3, count=0)
     assert (span.first, span.count, span.scene_start) == (8, 37, 58)
     assert StripLayout(58, 37, 2).frame_end == 95
+
+
+def test_png_size_reads_the_header(tmp_path, portraits_dir):
+    import struct
+    import zlib
+
+    raw = b"".join(b"\x00" + b"\x00\x00\x00" * 7 for _ in range(3))  # 7x3 RGB, filter byte per row
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 7, 3, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    (tmp_path / "a.png").write_bytes(png)
+    assert png_size(tmp_path / "a.png") == (7, 3)
+    with pytest.raises(ValueError, match="not a PNG"):
+        png_size(portraits_dir / "s42.jpg")
