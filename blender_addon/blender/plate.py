@@ -6,9 +6,13 @@ from pathlib import Path
 
 import bpy
 
-from ..logic.frames import StripLayout, frame_name
+from ..logic.frames import StripLayout, frame_name, png_size
 from ..package import PREFIX
 from . import compat
+
+# new_image reads the file it is given to size the strip, tens of milliseconds on the main
+# thread: it is given a name that does not exist, then pointed at the frames and fitted here.
+_NOT_READ = ".talking-heads-not-read.png"
 
 
 def plate_name(shot_name: str) -> str:
@@ -24,15 +28,22 @@ def update_plate(scene: bpy.types.Scene, shot: bpy.types.PropertyGroup, folder: 
     strip = compat.find_strip(scene, shot.plate_strip)
     if strip is None or strip.type != "IMAGE":
         editor = scene.sequence_editor or scene.sequence_editor_create()
-        strip = compat.strips(editor).new_image(plate_name(shot.name), str(folder / frame_name(1)),
-                                                layout.channel, layout.frame_start, fit_method="FIT")
+        strip = compat.strips(editor).new_image(plate_name(shot.name), str(folder / _NOT_READ),
+                                                layout.channel, layout.frame_start, fit_method="ORIGINAL")
         shot.plate_strip = strip.name
+        _fit(scene, strip, png_size(folder / frame_name(1)))
     _set_frames(strip, folder, count)
     if strip.channel != layout.channel:
         strip.channel = layout.channel
     if strip.frame_start != layout.frame_start:
         strip.frame_start = layout.frame_start
     return strip
+
+
+def _fit(scene: bpy.types.Scene, strip: bpy.types.Strip, size: tuple[int, int]) -> None:
+    """Scale the strip to fit the render frame, as the sequencer's Fit method does."""
+    scale = min(scene.render.resolution_x / size[0], scene.render.resolution_y / size[1])
+    strip.transform.scale_x = strip.transform.scale_y = scale
 
 
 def _set_frames(strip: bpy.types.Strip, folder: Path, count: int) -> None:

@@ -34,15 +34,17 @@ def update_texture(scene: bpy.types.Scene, shot: bpy.types.PropertyGroup, folder
 
 
 def _sequence_image(shot: bpy.types.PropertyGroup, folder: Path) -> bpy.types.Image:
+    """The shot's image-sequence data-block, pointed at the frames. It is made empty and then
+    switched to the files: images.load would read the first frame on the main thread."""
     first = str(folder / frame_name(1))
     image = shot.texture_image
     if image is None:
-        image = bpy.data.images.load(first, check_existing=False)
-        image.name = f"{PREFIX} {shot.name}"
+        image = bpy.data.images.new(f"{PREFIX} {shot.name}", 1, 1)
         shot.texture_image = image
-    elif bpy.path.abspath(image.filepath) != first:
+    if image.source != "SEQUENCE":
+        image.source = "SEQUENCE"
+    if bpy.path.abspath(image.filepath) != first:
         image.filepath = first
-    image.source = "SEQUENCE"
     image.reload()
     return image
 
