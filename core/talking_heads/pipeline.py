@@ -183,9 +183,8 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     skip = media.count_finished_frames(job.output) if job.resume else 0
     if skip:
         log.info("resuming: %d of %d frames already in %s", skip, len(points), job.output)
-    frames = _render_frames(person, portrait, points, fps, job.full_frame, job.batch_size, skip, cancelled)
-    return _write(job, frames, len(points), fps, choice.name, driver_points, motion.driver_size,
-                  progress, on_frame, skip)
+    frames = render_frames(person, portrait, points, fps, job.full_frame, job.batch_size, skip, cancelled)
+    return _write(job, frames, len(points), fps, choice.name, driver_points, progress, on_frame, skip)
 
 
 def _lazy(factory):
@@ -203,7 +202,7 @@ def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarr
     return points[start:stop]
 
 
-def _render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
+def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
                    batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
     """Yields one output frame per landmark set from `skip` on: the crop, or the portrait with
     the crop pasted back."""
@@ -224,8 +223,8 @@ def _render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: 
 
 
 def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float, renderer: str,
-           driver_points: np.ndarray, driver_size: tuple[int, int], progress: ProgressFn,
-           on_frame: FrameCallback | None, skip: int) -> AnimateResult:
+           driver_points: np.ndarray, progress: ProgressFn, on_frame: FrameCallback | None,
+           skip: int) -> AnimateResult:
     """Write the frames (after the `skip` already present) to the output and the side-by-side."""
     label = media.SyntheticLabel(renderer=renderer, details={"source": Path(job.sources[0]).name,
                                                              "driver": Path(job.driver).name})
@@ -235,10 +234,12 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
         output = stack.enter_context(media.PngSequenceWriter(job.output, label, first_index=skip + 1) if sequence
                                      else media.Mp4Writer(job.output, fps, label))
         preview = stack.enter_context(media.Mp4Writer(job.side_by_side, fps, label)) if job.side_by_side else None
+        sketches = None
         for frame in frames:
             path = output.write(frame)
             if preview is not None:
-                preview.write(_side_by_side(driver_points[written], driver_size, frame))
+                sketches = sketches or _driver_sketches(driver_points, fps, frame.shape[0])
+                preview.write(np.concatenate([next(sketches), frame], axis=1))
             written += 1
             size = (frame.shape[1], frame.shape[0])
             if on_frame is not None:
@@ -258,9 +259,8 @@ def encode_sequence(folder: Path, path: Path, fps: float, label: media.Synthetic
             writer.write(media.read_image(media.frame_path(folder, index)))
 
 
-def _side_by_side(driver_points: np.ndarray, driver_size: tuple[int, int], frame: np.ndarray) -> np.ndarray:
-    """The driver's sketch (scaled to the frame's height) beside the result."""
-    height = frame.shape[0]
-    scale = height / driver_size[1]
-    width = int(round(driver_size[0] * scale)) // 2 * 2
-    return np.concatenate([draw_sketch(driver_points * scale, (width, height)), frame], axis=1)
+def _driver_sketches(driver_points: np.ndarray, fps: float, height: int) -> Iterator[np.ndarray]:
+    """The driver's landmark sketch per frame, framed on its face, height x height."""
+    crops = stable_crops(driver_points, fps, height)
+    for crop, points in zip(crops, driver_points):
+        yield draw_sketch(crop.to_crop(points), height)
