@@ -8,6 +8,7 @@ through in batches, so memory does not grow with the driver's length.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -100,13 +101,14 @@ class Portrait:
 
 
 class PersonCache:
-    """Prepared persons kept between jobs (the worker's), so re-rendering a portrait starts at once."""
+    """Prepared portraits and persons kept between jobs (the worker's), so re-rendering a
+    portrait starts at once: no detection, no model loading, no embedding."""
 
     def __init__(self, capacity: int = 2):
         self.capacity = capacity
-        self._people: dict[tuple, Person] = {}
+        self._people: dict[tuple, tuple[Portrait, Person]] = {}
 
-    def get(self, key: tuple, prepare: Callable[[], Person]) -> Person:
+    def get(self, key: tuple, prepare: Callable[[], tuple[Portrait, Person]]) -> tuple[Portrait, Person]:
         if key in self._people:
             self._people[key] = self._people.pop(key)  # most recently used last
         else:
@@ -167,9 +169,16 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     spec = check_job(job)
     choice = choose_renderer(job.renderer, person_file=job.person, checkpoint=job.checkpoint)
     log.info("renderer: %s (%s)", choice.name, choice.reason)
-    renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
-    detector = _lazy(lambda: make_detector("auto"))
-    portrait = load_portrait(job.sources, renderer.resolution, detector())
+    detector = functools.cache(lambda: make_detector("auto"))
+
+    def prepare() -> tuple[Portrait, Person]:
+        renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
+        portrait = load_portrait(job.sources, renderer.resolution, detector())
+        return portrait, renderer.prepare(portrait.shots)
+
+    key = (tuple((str(Path(p).resolve()), Path(p).stat().st_mtime_ns) for p in job.sources), choice.name,
+           str(job.person), str(job.checkpoint), job.device, job.precision)
+    portrait, person = (people or PersonCache()).get(key, prepare)
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=detector, retarget_config=job.retarget,
                            motion=MotionOptions(job.motion_duration, job.motion_intensity, job.fps or 25.0),
@@ -177,20 +186,11 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     fps = job.fps or motion.fps
     points = resample(_frame_range(motion.points, job.frames), motion.fps, fps)
     driver_points = resample(_frame_range(motion.driver_points, job.frames), motion.fps, fps)
-    key = (tuple(str(Path(p).resolve()) for p in job.sources), choice.name, str(job.person), str(job.checkpoint),
-           job.device, job.precision)
-    person = (people or PersonCache()).get(key, lambda: renderer.prepare(portrait.shots))
     skip = media.count_finished_frames(job.output) if job.resume else 0
     if skip:
         log.info("resuming: %d of %d frames already in %s", skip, len(points), job.output)
     frames = render_frames(person, portrait, points, fps, job.full_frame, job.batch_size, skip, cancelled)
     return _write(job, frames, len(points), fps, choice.name, driver_points, progress, on_frame, skip)
-
-
-def _lazy(factory):
-    """A factory that builds its value once, on first call."""
-    value = []
-    return lambda: value[0] if value else (value.append(factory()) or value[0])
 
 
 def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarray:
