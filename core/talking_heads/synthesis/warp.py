@@ -27,6 +27,7 @@ from talking_heads.synthesis.triangulation import MeshLayout, WarpMaps, face_lay
 
 @dataclass(frozen=True)
 class WarpConfig:
+    resolution: int = 256  # side of the square crops it renders
     border_points: int = 5  # points per crop side, corners included; they never move
     ring_points: int = 16  # points on an ellipse around the face that move with the head
     ring_scale: float = 1.1  # size of that ellipse (1: forehead top to just under the chin)
@@ -43,6 +44,7 @@ class WarpRenderer(Renderer):
 
     def __init__(self, config: WarpConfig = WarpConfig()):
         self.config = config
+        self.resolution = config.resolution
 
     def prepare(self, shots: list[Shot]) -> Person:
         """A person from the shot with the most closed mouth (the warp uses one image; a closed
@@ -59,6 +61,8 @@ class WarpRenderer(Renderer):
 
 class WarpPerson(Person):
     """One source crop and its mesh, ready to be warped to any landmarks."""
+
+    covers_background = True  # the border of the crop stays put: the whole crop can be pasted back
 
     def __init__(self, shot: Shot, config: WarpConfig):
         self.config = config
