@@ -39,7 +39,6 @@ class Runtime:
         self.tasks: list[Task] = []
         self.pending: list[PreparedShot] = []  # shots waiting for the current one (Render All Shots)
         self.finished: list[AnimateTask] = []  # finished jobs not yet reported by an operator
-        self.longest_tick_s = 0.0  # for the benchmark
 
     # -- the worker -----------------------------------------------------------------------------
 
@@ -135,7 +134,6 @@ class Runtime:
                 self._retire(task)
         self._start_next()
         self._show_progress()
-        self.longest_tick_s = max(self.longest_tick_s, time.perf_counter() - started)
         return TICK_INTERVAL_S if self.tasks else None
 
     def _drain(self, task: Task, started: float) -> None:

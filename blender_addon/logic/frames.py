@@ -17,23 +17,6 @@ def frame_name(index: int) -> str:
     return FRAME_PATTERN.format(index)
 
 
-def frame_names(count: int) -> list[str]:
-    return [frame_name(index) for index in range(1, count + 1)]
-
-
-def finished_frames(folder: str | Path) -> int:
-    """How many frames, counted from frame_000001.png without a gap, are in `folder`."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return 0
-    present = {int(match.group(1)) for name in (p.name for p in folder.iterdir())
-               if (match := _FRAME_RE.match(name))}
-    count = 0
-    while count + 1 in present:
-        count += 1
-    return count
-
-
 def frames_after(folder: str | Path, count: int) -> list[Path]:
     """Frame files in `folder` numbered past `count`: left over from a longer earlier render."""
     folder = Path(folder)

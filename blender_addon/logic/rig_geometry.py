@@ -165,9 +165,3 @@ def head_bone(scale: float = EYE_DISTANCE) -> tuple[np.ndarray, np.ndarray]:
     """(head, tail) of the head bone in metres: from the top of the neck up through the skull."""
     return np.array([0.0, 1.2, -2.4]) * scale, np.array([0.0, 1.2, 0.6]) * scale
 
-
-def mouth_opening(points_2d: np.ndarray) -> float:
-    """Gap between the inner lips (mean of three vertical pairs) in the points' own units."""
-    points_2d = np.asarray(points_2d)
-    pairs = ((61, 67), (62, 66), (63, 65))
-    return float(np.mean([abs(points_2d[low, 1] - points_2d[top, 1]) for top, low in pairs]))

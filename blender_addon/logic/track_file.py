@@ -31,7 +31,3 @@ def write_track(path: str | Path, points: np.ndarray, valid: np.ndarray, size: t
     os.replace(temporary, path)
     return path
 
-
-def read_track(path: str | Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}

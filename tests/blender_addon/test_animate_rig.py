@@ -2,9 +2,9 @@
 frame of the range, and the generated mouth opens where the jaw opens."""
 import bpy
 import numpy as np
+from addon_helpers import mouth_opening
 
 from blender_addon.logic.frames import frame_name
-from blender_addon.logic.rig_geometry import mouth_opening
 
 
 def test_a_keyframed_jaw_opens_the_generated_mouth(make_shot, runtime):

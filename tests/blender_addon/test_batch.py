@@ -6,7 +6,7 @@ from pathlib import Path
 
 import bpy
 
-from blender_addon.logic.frames import finished_frames
+from addon_helpers import finished_frames
 
 BATCH = Path(__file__).resolve().parents[2] / "blender_addon" / "batch.py"
 

@@ -1,23 +1,21 @@
 """Frame naming and where a result sits in the timeline."""
 import pytest
 
-from blender_addon.logic.frames import (StripLayout, clip_span, finished_frames, frame_name, frame_names,
-                                        frames_after, png_size, strip_span)
+from blender_addon.logic.frames import StripLayout, clip_span, frame_name, frames_after, png_size, strip_span
 
 
 def test_frames_are_named_like_the_pipelines_png_sequences():
-    assert frame_name(1) == "frame_000001.png" and frame_names(3)[-1] == "frame_000003.png"
+    assert frame_name(1) == "frame_000001.png" and frame_name(123) == "frame_000123.png"
     with pytest.raises(ValueError):
         frame_name(0)
 
 
-def test_finished_frames_count_from_the_first_without_a_gap(tmp_path):
+def test_frames_past_a_count_are_found(tmp_path):
     for index in (1, 2, 3, 5):
         (tmp_path / frame_name(index)).write_bytes(b"")
     (tmp_path / "frame_7.png").write_bytes(b"")  # not ours
-    assert finished_frames(tmp_path) == 3
     assert [path.name for path in frames_after(tmp_path, 2)] == ["frame_000003.png", "frame_000005.png"]
-    assert finished_frames(tmp_path / "missing") == 0 and frames_after(tmp_path / "missing", 0) == []
+    assert frames_after(tmp_path / "missing", 0) == []
 
 
 def test_a_clip_span_skips_the_offset_and_stops_at_the_clips_end():

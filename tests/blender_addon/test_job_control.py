@@ -7,7 +7,7 @@ from pathlib import Path
 import bpy
 import pytest
 
-from blender_addon.logic.frames import finished_frames
+from addon_helpers import finished_frames
 
 
 def when_frames_exist(folder: Path, count: int, action) -> threading.Thread:

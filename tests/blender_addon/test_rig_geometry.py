@@ -1,5 +1,6 @@
 """The landmark rig's geometry: a symmetric frontal face whose shape keys move the right points."""
 import numpy as np
+from addon_helpers import mouth_opening
 
 from blender_addon.logic import rig_geometry as rig
 
@@ -26,7 +27,7 @@ def test_the_neutral_face_is_symmetric_and_life_sized():
 
 def test_the_jaw_opens_the_mouth_and_moves_the_chin_down():
     neutral, jaw = rig.neutral_points(), rig.neutral_points() + rig.shape_key_deltas()["jaw_open"]
-    assert rig.mouth_opening(image_points(jaw)) > rig.mouth_opening(image_points(neutral)) + 0.01
+    assert mouth_opening(image_points(jaw)) > mouth_opening(image_points(neutral)) + 0.01
     assert jaw[8, 2] < neutral[8, 2] - 0.01
     np.testing.assert_allclose(jaw[17:48], neutral[17:48])  # brows, nose and eyes stay
 
