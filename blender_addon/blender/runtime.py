@@ -134,7 +134,7 @@ class Runtime:
                 self._retire(task)
         self._start_next()
         self._show_progress()
-        return TICK_INTERVAL_S if self.tasks else None
+        return TICK_INTERVAL_S if self.tasks or self.pending else None
 
     def _drain(self, task: Task, started: float) -> None:
         while not task.finished and time.perf_counter() - started < TICK_BUDGET_S:
@@ -167,8 +167,8 @@ class Runtime:
             self.finished.append(failed)
 
     def _ensure_timer(self) -> None:
-        if not bpy.app.background and not bpy.app.timers.is_registered(self.tick):
-            bpy.app.timers.register(self.tick, first_interval=TICK_INTERVAL_S, persistent=True)
+        if not bpy.app.background and not bpy.app.timers.is_registered(_timer):
+            bpy.app.timers.register(_timer, first_interval=TICK_INTERVAL_S, persistent=True)
 
     def _show_progress(self) -> None:
         task = self.animating
@@ -208,8 +208,8 @@ class Runtime:
         self.cancel()
         self.stop_worker()
         self.tasks.clear()
-        if bpy.app.timers.is_registered(self.tick):
-            bpy.app.timers.unregister(self.tick)
+        if bpy.app.timers.is_registered(_timer):
+            bpy.app.timers.unregister(_timer)
 
 
 def _progress_line(state: JobState) -> str:
@@ -223,6 +223,11 @@ def _redraw(manager: bpy.types.WindowManager) -> None:
         for area in window.screen.areas:
             if area.type in REDRAW_AREAS:
                 area.tag_redraw()
+
+
+def _timer() -> float | None:
+    """The function registered with bpy.app.timers (one object, so it is registered once)."""
+    return RUNTIME.tick()
 
 
 RUNTIME = Runtime()

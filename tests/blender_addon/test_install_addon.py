@@ -121,3 +121,24 @@ def test_dev_setup_makes_the_blender_environment_once(install, tmp_path, monkeyp
 def test_a_missing_blender_is_a_clear_error(install, tmp_path):
     with pytest.raises(install.InstallError, match="no Blender at"):
         install.install_into_blender(tmp_path / "blender", tmp_path / "addon.zip")
+
+
+def test_install_into_blender_enables_the_addon_for_good(install, packages, tmp_path, monkeypatch):
+    """`install.py --blender PATH`, with the bpy module standing in for the Blender binary."""
+    blender = tmp_path / "blender"
+    blender.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        # blender -b --python-exit-code 1 --python-expr EXPR -- ARGS, run by the bpy module
+        while [ $# -gt 0 ]; do
+            case "$1" in --python-expr) shift; expr="$1";; --) shift; break;; esac
+            shift
+        done
+        exec {sys.executable} -c "$expr" -- "$@"
+        """))
+    blender.chmod(0o755)
+    monkeypatch.setenv("BLENDER_USER_RESOURCES", str(tmp_path / "user"))
+    install.install_into_blender(blender, packages[0])
+    check = ("import bpy; bpy.ops.wm.read_userpref()\n"  # Blender loads them at start, the bpy module does not
+             "print('ENABLED' if 'bl_ext.user_default.talking_heads_blender' in bpy.context.preferences.addons else 'NO')")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert "ENABLED" in result.stdout, result.stdout + result.stderr  # a new Blender session has it enabled
