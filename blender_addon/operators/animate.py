@@ -7,12 +7,10 @@ from bpy.props import StringProperty
 from ..blender.runtime import RUNTIME
 from ..blender.shot_job import prepare_shot
 from ..blender.tasks import AnimateTask
-from .common import OperatorResult, report_outcome, shot_named, user_errors
-
-WATCH_INTERVAL_S = 0.2
+from .common import OperatorResult, WatchesJobs, report_outcome, shot_named, user_errors
 
 
-class THEADS_OT_animate(bpy.types.Operator):
+class THEADS_OT_animate(WatchesJobs, bpy.types.Operator):
     """Animate the portrait with the shot's driver; Esc cancels and keeps the frames written"""
 
     bl_idname = "theads.animate"
@@ -22,7 +20,6 @@ class THEADS_OT_animate(bpy.types.Operator):
     shot: StringProperty(name="Shot", description="The shot to render; empty: the active shot")
 
     _task: AnimateTask | None = None
-    _timer: bpy.types.Timer | None = None
 
     @user_errors
     def execute(self, context: bpy.types.Context) -> OperatorResult:
@@ -38,17 +35,9 @@ class THEADS_OT_animate(bpy.types.Operator):
         if bpy.app.background or context.window is None:
             return self.execute(context)
         self._task = self._start(context)
-        manager = context.window_manager
-        self._timer = manager.event_timer_add(WATCH_INTERVAL_S, window=context.window)
-        manager.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
+        return self.watch(context)
 
-    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> OperatorResult:
-        if event.type == "ESC" and event.value == "PRESS":
-            RUNTIME.cancel()
-        if self._task is None or not self._task.finished:
-            return {"PASS_THROUGH"}
-        context.window_manager.event_timer_remove(self._timer)
+    def jobs_ended(self) -> OperatorResult:
         return report_outcome(self, self._task)
 
     def _start(self, context: bpy.types.Context) -> AnimateTask:

@@ -7,12 +7,12 @@ from bpy.props import StringProperty
 from ..blender.runtime import RUNTIME
 from ..blender.shot_job import PreparedShot, prepare_shot
 from ..logic.errors import UserError
-from ..logic.job_state import JobStatus
-from .common import OperatorResult, user_errors
+from .common import OperatorResult, WatchesJobs, report_all, user_errors
 
 
-class THEADS_OT_render_all_shots(bpy.types.Operator):
-    """Render every shot of the scene in turn; a bad shot is reported and the others go on"""
+class THEADS_OT_render_all_shots(WatchesJobs, bpy.types.Operator):
+    """Render every shot of the scene in turn; a bad shot is reported and the others go on.
+    Esc cancels the running shot and those waiting; the frames written are kept"""
 
     bl_idname = "theads.render_all_shots"
     bl_label = "Render All Shots"
@@ -20,25 +20,35 @@ class THEADS_OT_render_all_shots(bpy.types.Operator):
 
     shots: StringProperty(name="Shots", description="Names of the shots to render, comma separated; empty: all")
 
+    _problems: tuple[str, ...] = ()
+
     @user_errors
     def execute(self, context: bpy.types.Context) -> OperatorResult:
-        prepared, problems = self._prepare(context)
-        if prepared:
-            RUNTIME.animate(context, prepared)
-        if not bpy.app.background:
-            for problem in problems:
-                self.report({"ERROR"}, problem)
-            return {"FINISHED"} if prepared else {"CANCELLED"}
-        finished = RUNTIME.wait() if prepared else []
-        problems += [f"{task.prepared.shot}: {task.state.message}" for task in finished
-                     if task.state.status is not JobStatus.DONE]
-        done = [task.prepared.shot for task in finished if task.state.status is JobStatus.DONE]
-        if done:
-            self.report({"INFO"}, f"rendered {len(done)} shot(s): {', '.join(done)}")
-        if problems:
-            self.report({"ERROR"}, "; ".join(problems))
-            return {"CANCELLED"}
+        self._start(context)
+        if bpy.app.background:
+            return report_all(self, RUNTIME.wait(), list(self._problems))
+        for problem in self._problems:
+            self.report({"ERROR"}, problem)
         return {"FINISHED"}
+
+    @user_errors
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> OperatorResult:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        self._start(context)
+        return self.watch(context)
+
+    def jobs_ended(self) -> OperatorResult:
+        return report_all(self, RUNTIME.finished, list(self._problems))
+
+    def _start(self, context: bpy.types.Context) -> None:
+        """Prepare every shot first (a bad one is noted), then start the good ones."""
+        RUNTIME.worker_python(context)  # fail early when the generator is not installed
+        prepared, problems = self._prepare(context)
+        self._problems = tuple(problems)
+        if not prepared:
+            raise UserError("no shot could be rendered: " + "; ".join(self._problems))
+        RUNTIME.animate(context, prepared)
 
     def _prepare(self, context: bpy.types.Context) -> tuple[list[PreparedShot], list[str]]:
         shots = context.scene.theads.shots
