@@ -3,7 +3,7 @@
     person = WarpRenderer().prepare([Shot(crop, points)])
     frames = person.render(landmarks)     # (B, 68, 2) crop pixels -> (B, S, S, 3) uint8
 
-The mesh (68 landmarks, a ring around the face that follows the head, fixed crop-border points)
+The mesh (68 landmarks, a ring around the face that follows the head, fixed anchors and border points)
 is triangulated once in `prepare`. Each frame rasterises the target triangles into an index map,
 looks up every pixel's affine map back into the source and samples the source with one
 `cv2.remap`. Where the mouth opens wider than in the source, a dark cavity with a hint of teeth is
@@ -27,9 +27,10 @@ from talking_heads.synthesis.triangulation import MeshLayout, WarpMaps, face_lay
 
 @dataclass(frozen=True)
 class WarpConfig:
-    border_points: int = 5  # points per crop side, corners included; they never move
+    border_points: int = 5  # fixed points per crop side, corners included
     ring_points: int = 16  # points on an ellipse around the face that move with the head
     ring_scale: float = 1.1  # size of that ellipse (1: forehead top to just under the chin)
+    anchor_scale: float = 1.3  # fixed points on an ellipse this much larger hold the background beyond it still
     mouth_cavity: bool = True  # paint a mouth interior where the mouth opens wider than in the source
     cavity_fade: float = 0.03  # face units of extra opening over which the cavity fades in
     cavity_feather: float = 0.008  # face units: blur of the cavity's edge
@@ -68,8 +69,9 @@ class WarpPerson(Person):
         if self.points.shape != (NUM_POINTS, 2):
             raise InputError(f"source landmarks must have shape (68, 2), got {self.points.shape}")
         size = self.resolution
-        self.layout: MeshLayout = face_layout(self.points, size, config.ring_points, config.ring_scale,
-                                              config.border_points)
+        self.layout: MeshLayout = face_layout(self.points, size, ring_points=config.ring_points,
+                                              ring_scale=config.ring_scale, anchor_scale=config.anchor_scale,
+                                              border_per_side=config.border_points)
         self.triangles = mesh_triangles(self.points, self.layout, size)
         self.source_vertices = self.layout.vertices(self.points)
         if config.map_step < 1 or size % config.map_step:
@@ -92,7 +94,7 @@ class WarpPerson(Person):
         """One frame: target landmarks (68, 2) in crop pixels -> (S, S, 3) uint8."""
         size = self.resolution
         ring = follow_head(self.layout, self.points, points, size)
-        target = np.concatenate([points, ring, self.layout.border]).astype(np.float32)
+        target = self.layout.vertices(points, ring)
         map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles)
         frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:
