@@ -136,7 +136,7 @@ def _talk(curves: _Curves, duration: float, rng: np.random.Generator) -> None:
             if now + length > duration - 0.3:
                 break
             centres.append(now + length / 2)
-            widths.append(1.3 * length)
+            widths.append(1.15 * length)
             now += length
         now += rng.uniform(0.3, 0.7)  # a pause between phrases
     count = len(centres)

@@ -184,7 +184,7 @@ def _smooth_over_time(points: np.ndarray, fps: float, seconds: float) -> np.ndar
     sigma = seconds * fps
     if sigma < 0.1 or len(points) < 2:
         return points
-    kernel = cv2.getGaussianKernel(2 * int(np.ceil(3 * sigma)) + 1, sigma)
+    kernel = cv2.getGaussianKernel(2 * int(np.ceil(3 * sigma)) + 1, sigma).astype(np.float32)
     flat = points.reshape(len(points), -1).astype(np.float32)
     smoothed = cv2.sepFilter2D(flat, -1, np.ones(1, np.float32), kernel, borderType=cv2.BORDER_REPLICATE)
     return smoothed.reshape(points.shape)
