@@ -75,8 +75,7 @@ def _animate(source: np.ndarray, curves: _Curves, intensity: float) -> np.ndarra
     rise = np.stack([np.zeros_like(curves.rise), -intensity * curves.rise], axis=-1)  # (T, 2) upright face units
     pose = HeadPose(roll_conjugate(rotation, float(np.angle(to_face))), 1 + intensity * curves.growth,
                     rotate_2d(rise[:, None], to_face)[:, 0])
-    lifted = lift(source) + np.pad(offsets, ((0, 0), (0, 0), (0, 1)))  # (T, 68, 3)
-    return project(lifted, pose, rigid_centre(source)).astype(np.float32)
+    return project(lift(source), pose, rigid_centre(source), offsets).astype(np.float32)
 
 
 # --- curve shapes -------------------------------------------------------------------------------
