@@ -83,7 +83,8 @@ def _rounded(polygon: np.ndarray, iterations: int = 2) -> np.ndarray:
     polygon's hull, so it never pokes out past the mouth corners. -> (N * 2**iterations, 2)"""
     for _ in range(iterations):
         following = np.roll(polygon, -1, axis=0)
-        polygon = np.stack([0.75 * polygon + 0.25 * following, 0.25 * polygon + 0.75 * following], axis=1).reshape(-1, 2)
+        cuts = [0.75 * polygon + 0.25 * following, 0.25 * polygon + 0.75 * following]
+        polygon = np.stack(cuts, axis=1).reshape(-1, 2)
     return polygon
 
 

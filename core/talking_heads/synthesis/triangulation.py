@@ -60,9 +60,10 @@ def face_layout(landmarks: np.ndarray, size: int, *, ring_points: int, ring_scal
     to_face = similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)])
     ring = apply_similarity(*to_face, unit + _RING_CENTRE)
     anchors = apply_similarity(*to_face, anchor_scale * unit + _RING_CENTRE)
-    fixed = np.concatenate([anchors[_inside(anchors, size, _ANCHOR_BORDER_CLEARANCE)], border_points(size, border_per_side)])
     kept = _inside(ring, size, _RING_BORDER_CLEARANCE)
     slack = _RING_SLACK * np.linalg.norm(anchors - ring, axis=1)
+    fixed = np.concatenate([anchors[_inside(anchors, size, _ANCHOR_BORDER_CLEARANCE)],
+                            border_points(size, border_per_side)])
     return MeshLayout(ring[kept].astype(np.float32), slack[kept].astype(np.float32), fixed.astype(np.float32))
 
 

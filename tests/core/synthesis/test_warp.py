@@ -54,7 +54,8 @@ def test_driven_portrait_moves_its_mouth_and_keeps_its_background(shot, driven):
     assert frames.shape == (len(landmarks), SIZE, SIZE, 3) and frames.dtype == np.uint8
 
     # The mouth region darkens as the driver's mouth opens.
-    low, high = np.floor(landmarks[:, 48:68].min(axis=(0, 1))).astype(int), np.ceil(landmarks[:, 48:68].max(axis=(0, 1))).astype(int)
+    mouths = landmarks[:, 48:68]
+    low, high = np.floor(mouths.min(axis=(0, 1))).astype(int), np.ceil(mouths.max(axis=(0, 1))).astype(int)
     mouth_light = _luminance(frames[:, low[1]:high[1], low[0]:high[0]]).mean(axis=(1, 2))
     assert np.ptp(driver_mouth) > 0.1
     assert np.corrcoef(mouth_light, driver_mouth)[0, 1] < -0.7
