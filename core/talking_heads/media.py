@@ -209,10 +209,22 @@ class VideoInfo:
     size: tuple[int, int]  # (width, height)
 
 
+_FFMPEG_DIAGNOSES = (
+    ("moov atom not found", "the file is truncated or incomplete (its index is missing)"),
+    ("matches no streams", "it contains no video stream, so no frames"),
+    ("does not contain any stream", "it contains no video stream, so no frames"),
+    ("Invalid data found", "invalid data: not a video, or a corrupt one"),
+)
+
+
 def _ffmpeg_error_message(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    useful = [line for line in text if "Error" in line or "error" in line or "Invalid" in line or "not found" in line]
-    return (useful[-1] if useful else (text[-1] if text else type(error).__name__)).strip()
+    """The meaningful line of an ffmpeg failure, in words a user understands."""
+    text = str(error)
+    for needle, diagnosis in _FFMPEG_DIAGNOSES:
+        if needle in text:
+            return diagnosis
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
 
 
 def probe_video(path: str | Path) -> VideoInfo:
@@ -225,8 +237,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         reader.close()
         frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
     except (RuntimeError, OSError, StopIteration) as error:
-        raise MediaError(path, f"cannot be read as a video ({_ffmpeg_error_message(error)}); "
-                               "is it truncated, corrupt or not a video?") from None
+        raise MediaError(path, f"cannot be read as a video: {_ffmpeg_error_message(error)}") from None
     if frame_count <= 0:
         raise MediaError(path, "the video contains no frames")
     width, height = meta["size"]
@@ -240,8 +251,8 @@ class VideoReader:
     ...     for frame in video: ...
     """
 
-    def __init__(self, path: str | Path):
-        self.info = probe_video(path)
+    def __init__(self, path: str | Path, info: VideoInfo | None = None):
+        self.info = info if info is not None else probe_video(path)
         self._generator: Iterator[bytes] | None = None
 
     @property
@@ -434,10 +445,11 @@ class FrameSource:
     frame_count: int
     fps: float | None  # None for still images and folders: the caller chooses
     kind: str  # "image", "folder" or "video"
+    video: VideoInfo | None = None
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         if self.kind == "video":
-            with VideoReader(self.path) as video:
+            with VideoReader(self.path, self.video) as video:
                 yield from video.frames(start, stop)
         elif self.kind == "folder":
             for image_path in images_in_folder(self.path)[start:stop]:
@@ -461,6 +473,6 @@ def open_frame_source(path: str | Path) -> FrameSource:
     _require_file(path)
     if is_video_path(path):
         info = probe_video(path)
-        return FrameSource(path, info.frame_count, info.fps, "video")
+        return FrameSource(path, info.frame_count, info.fps, "video", info)
     read_image(path)  # validate now, not halfway through a job
     return FrameSource(path, 1, None, "image")

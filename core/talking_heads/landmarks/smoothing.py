@@ -16,8 +16,8 @@ class OneEuroConfig:
     motion more closely (less lag).
     """
 
-    min_cutoff: float = 1.5  # Hz
-    beta: float = 1.0  # cutoff increase per (face size / s) of speed
+    min_cutoff: float = 1.0  # Hz
+    beta: float = 3.0  # cutoff increase per (face size / s) of speed
     d_cutoff: float = 1.0  # Hz, for the speed estimate
 
 

@@ -27,11 +27,12 @@ def _angles(track, face) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", MOTIONS)
-def test_every_motion_is_a_deterministic_track_that_starts_at_rest(name, face):
+def test_every_motion_is_a_deterministic_track_from_rest_to_rest(name, face):
     track = procedural_motion(name, face, fps=30.0, duration=3.0, image_size=IMAGE_SIZE, seed=3)
     assert track.points.shape == (90, 68, 2) and track.valid.all()
     assert track.size == IMAGE_SIZE and track.fps == 30.0
     assert np.abs(track.points[0] - face).max() < 1e-3
+    assert np.abs(track.points[-1] - face).max() < 0.01 * face_scale(face)  # so motions can be chained
     assert np.ptp(track.points, axis=0).max() > 2.0  # it moves
     again = procedural_motion(name, face, fps=30.0, duration=3.0, image_size=IMAGE_SIZE, seed=3)
     assert np.array_equal(track.points, again.points)

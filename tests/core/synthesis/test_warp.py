@@ -132,6 +132,8 @@ def test_bad_inputs_are_reported(shot):
         WarpRenderer().prepare([])
     with pytest.raises(InputError):
         WarpRenderer().prepare([Shot(shot.image[:, :200], shot.points)])
+    with pytest.raises(InputError):
+        WarpRenderer().prepare([Shot(shot.image, shot.points[:60])])
     person = WarpRenderer().prepare([shot])
     with pytest.raises(InputError):
         person.render(shot.points[:60][None])
