@@ -103,6 +103,10 @@ def retarget(source_points: np.ndarray, driver: LandmarkTrack, config: RetargetC
     points = driver.points.astype(np.float64)
     if len(points) == 0:
         raise InputError("the driver has no frames; give a clip or track with at least one frame")
+    flat = np.flatnonzero(face_scale(points) < 1e-3)
+    if len(flat):
+        raise InputError(f"the driver's landmarks collapse to a point in {len(flat)} frames (first: frame "
+                         f"{flat[0]}); fill frames without a face before retargeting (track_input does)")
     neutral = points[_neutral_index(driver, config)]
     pose = fit_pose(points, neutral)
     to_source = similarity(neutral[_RIGID], source[_RIGID])[0]  # driver neutral -> source: scale and angle

@@ -171,6 +171,10 @@ def test_bad_inputs_are_reported(synthetic_face):
         retarget(synthetic_face, driver, RetargetConfig(neutral_frame=9))
     with pytest.raises(InputError, match="68"):
         retarget(synthetic_face[:60], driver)
+    holes = driver.points.copy()
+    holes[2] = 0.0  # a frame without a face, not filled
+    with pytest.raises(InputError, match="frame 2"):
+        retarget(synthetic_face, LandmarkTrack(holes, np.arange(5) != 2, (512, 512), 25.0))
 
 
 def test_pose_helpers_round_trip():
