@@ -68,7 +68,8 @@ def main() -> None:
 
     for size, step in ((256, 2), (256, 1), (512, 2)):
         crop = crop_for_points(points, size)
-        person = WarpRenderer(WarpConfig(map_step=step)).prepare([Shot(crop.crop(image), crop.to_crop(points))])
+        renderer = WarpRenderer(WarpConfig(resolution=size, map_step=step))
+        person = renderer.prepare([Shot(crop.crop(image), crop.to_crop(points))])
         landmarks = crop.to_crop(retarget(points, driver))[:100]
         best, median, cpu = (t / len(landmarks) for t in timed(lambda: person.render(landmarks),
                                                                 max(2, args.repeats // 2)))
