@@ -163,7 +163,7 @@ class _PartStretch:
         x, y = offsets[..., 0], offsets[..., 1]
         upright_x, upright_y = turn.real * x - turn.imag * y, turn.imag * x + turn.real * y  # (T, 68) each
         back = np.conj(self.upright)
-        (stretch_x, stretch_y) = self.ratio.T  # (68,) each
+        stretch_x, stretch_y = self.ratio.T  # (68,) each
         return np.stack([back.real * stretch_x * upright_x - back.imag * stretch_y * upright_y,
                          back.imag * stretch_x * upright_x + back.real * stretch_y * upright_y], axis=-1)
 
