@@ -19,7 +19,7 @@ import numpy as np
 
 from talking_heads import media
 from talking_heads.errors import Cancelled, InputError, OutputError
-from talking_heads.landmarks import crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
+from talking_heads.landmarks import CropTransform, crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -97,6 +97,7 @@ class AnimateResult:
 class Portrait:
     image: np.ndarray  # (H, W, 3) the picture that moves
     points: np.ndarray  # (68, 2) its landmarks
+    crop: CropTransform  # its face crop (the first shot's)
     shots: list[Shot]  # every source, cropped at the renderer's resolution
 
 
@@ -156,11 +157,9 @@ def is_sequence_output(output: Path) -> bool:
 def load_portrait(sources: list[Path], resolution: int, detector) -> Portrait:
     images = [media.read_image(path) for path in sources]
     faces = [detect_largest_face(detector, image, Path(path).name) for image, path in zip(images, sources)]
-    shots = []
-    for image, face in zip(images, faces):
-        crop = crop_for_points(face.points, resolution)
-        shots.append(Shot(crop.crop(image), crop.to_crop(face.points)))
-    return Portrait(images[0], faces[0].points, shots)
+    crops = [crop_for_points(face.points, resolution) for face in faces]
+    shots = [Shot(crop.crop(image), crop.to_crop(face.points)) for crop, image, face in zip(crops, images, faces)]
+    return Portrait(images[0], faces[0].points, crops[0], shots)
 
 
 def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled,
@@ -205,8 +204,11 @@ def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarr
 def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
                    batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
     """Yields one output frame per landmark set from `skip` on: the crop, or the portrait with
-    the crop pasted back."""
-    crops = stable_crops(points, fps, person.resolution)
+    the crop pasted back. A person that renders its whole crop, background included, keeps the
+    portrait's own crop (the face moves inside it, the background stays); otherwise the crop
+    follows the face, smoothed over time."""
+    crops = ([portrait.crop] * len(points) if person.covers_background
+             else stable_crops(points, fps, person.resolution))
     for start in range(skip, len(points), batch_size):
         if cancelled():
             return
