@@ -247,7 +247,7 @@ class Worker:
         try:
             job = AnimateJob.from_dict(_job_fields(command))
             log.info("job %s: %s -> %s", job_id, job.driver, job.output)
-            result = animate(job, progress=progress, cancelled=lambda: job_id in self.cancelled,
+            result = animate(job, progress=progress, cancelled=lambda: self.quitting or job_id in self.cancelled,
                              on_frame=on_frame, people=self.people)
         except Exception as error:  # every failure becomes an event; the worker lives on
             self._failed(job_id, error, written)
