@@ -57,3 +57,25 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
     finally:
         for bar in bars.values():
             bar.close()
+
+
+@contextlib.contextmanager
+def cancel_on_interrupt() -> Iterator[CancelFn]:
+    """Turn the first Ctrl-C into a cancel request that long work honours at its next step (so
+    it can finish its files cleanly); a second Ctrl-C interrupts at once."""
+    import signal
+
+    requested = False
+
+    def handler(signum, frame):
+        nonlocal requested
+        if requested:
+            raise KeyboardInterrupt
+        requested = True
+        print("\nstopping after the current step (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: requested
+    finally:
+        signal.signal(signal.SIGINT, previous)

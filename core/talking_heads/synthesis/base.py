@@ -23,6 +23,9 @@ class Person(ABC):
     """A renderable identity: paints the person in any pose given as landmarks."""
 
     resolution: int  # S, the side of the square crops it renders
+    # True when a render reproduces the whole crop, background included (the warp), so the whole
+    # crop is pasted back; False when only the face is to be trusted (the neural generator).
+    covers_background: bool = False
 
     @abstractmethod
     def render(self, landmarks: np.ndarray) -> np.ndarray:
@@ -31,6 +34,7 @@ class Person(ABC):
 
 class Renderer(ABC):
     name: str
+    resolution: int  # side of the square crops its shots must have
 
     @abstractmethod
     def prepare(self, shots: list[Shot]) -> Person:

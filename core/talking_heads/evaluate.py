@@ -1,0 +1,194 @@
+"""The paper's self-reenactment protocol and its metrics.
+
+For each clip, T shots (1, 8, 32) taken evenly from its first part are the source; every
+evaluated held-out frame of its later part is rendered from its own landmarks and compared with
+the real frame, both cropped around those landmarks at the crop resolution.
+
+Metrics: SSIM and PSNR; AKD, the mean distance between the landmarks dlib detects on the
+generated and on the real crop; identity distance, the L2 distance between dlib's face-recognition
+descriptors of the two (and the share of frames under dlib's same-person threshold, 0.6); and the
+renderer's frames per second.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from skimage.metrics import structural_similarity
+
+from talking_heads import media
+from talking_heads.landmarks import LandmarkTrack, crop_for_points, track_input
+from talking_heads.landmarks.dlib_detector import DlibDetector
+from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
+from talking_heads.synthesis import RendererOptions, create_renderer
+from talking_heads.synthesis.base import Shot
+
+SAME_PERSON_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    shots: tuple[int, ...] = (1, 8, 32)  # T, the number of source frames
+    source_fraction: float = 0.5  # the first part of each clip, where the shots come from
+    heldout_frames: int = 32  # held-out frames evaluated, evenly spaced over the later part
+    min_heldout: int = 16  # a held-out part shorter than this is reported as too short
+    resolution: int = 256
+    batch_size: int = 8
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    clip: str
+    renderer: str
+    shots: int  # T actually used (fewer than asked when the first part is short)
+    frames: int  # held-out frames evaluated
+    ssim: float
+    psnr: float
+    akd: float  # pixels at the crop resolution; NaN when no face was found on any generated frame
+    akd_missed: int  # generated frames where no face was found
+    identity_distance: float
+    identity_share: float  # share of frames under SAME_PERSON_THRESHOLD
+    fps: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _RealFace:
+    """What the metrics compare against in one held-out real crop."""
+
+    image: np.ndarray  # (S, S, 3)
+    points: np.ndarray | None  # (68, 2) detected in the crop; None if dlib finds no face there
+    identity: np.ndarray | None  # (128,) dlib face descriptor
+
+
+@dataclass
+class _ClipFrames:
+    """The crops a clip contributes: source shots and held-out real faces with their landmarks."""
+
+    name: str
+    shots: list[Shot]  # every candidate source frame, in order
+    real: list[_RealFace]
+    landmarks: np.ndarray  # (N, 68, 2) held-out landmarks in crop pixels (the renderers' input)
+    note: str
+
+
+def _describe(detector: DlibDetector, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Landmarks and identity descriptor of the largest face in a crop (None, None without one)."""
+    faces = detector.detect(image)
+    if not faces:
+        return None, None
+    return faces[0].points, detector.identity_descriptor(image, faces[0].box)
+
+
+def _split(track: LandmarkTrack, config: EvalConfig) -> tuple[np.ndarray, np.ndarray, str]:
+    """Indices of the candidate source frames and of the evaluated held-out frames."""
+    valid = np.flatnonzero(track.valid)
+    boundary = int(len(track) * config.source_fraction)
+    source = valid[valid < boundary]
+    later = valid[valid >= boundary]
+    note = "" if len(later) >= config.min_heldout else (
+        f"held-out part too short: {len(later)} frames (< {config.min_heldout})")
+    count = min(config.heldout_frames, len(later))
+    heldout = later[np.linspace(0, len(later) - 1, count).round().astype(int)] if count else later[:0]
+    wanted = max(config.shots)
+    source = source[np.linspace(0, len(source) - 1, min(wanted, len(source))).round().astype(int)]
+    return source, heldout, note
+
+
+def _clip_frames(clip: Path, detector: DlibDetector, config: EvalConfig) -> _ClipFrames:
+    track, _ = track_input(clip, detector)
+    source, heldout, note = _split(track, config)
+    wanted = set(source.tolist()) | set(heldout.tolist())
+    crops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for index, frame in enumerate(media.open_frame_source(clip).frames(0, max(wanted) + 1 if wanted else 0)):
+        if index in wanted:
+            crop = crop_for_points(track.points[index], config.resolution)
+            crops[index] = (crop.crop(frame), crop.to_crop(track.points[index]))
+    shots = [Shot(*crops[i]) for i in source]
+    real = [_RealFace(crops[i][0], *_describe(detector, crops[i][0])) for i in heldout]
+    landmarks = np.stack([crops[i][1] for i in heldout]) if len(heldout) else np.zeros((0, 68, 2), np.float32)
+    return _ClipFrames(clip.name, shots, real, landmarks, note)
+
+
+def _evenly(items: list, count: int) -> list:
+    return [items[i] for i in np.linspace(0, len(items) - 1, count).round().astype(int)]
+
+
+def _score(real: list[_RealFace], generated: list[np.ndarray], detector: DlibDetector) -> dict:
+    ssim = [structural_similarity(r.image, g, channel_axis=2, data_range=255) for r, g in zip(real, generated)]
+    mse = [np.mean((r.image.astype(np.float64) - g.astype(np.float64)) ** 2) for r, g in zip(real, generated)]
+    psnr = [10 * np.log10(255.0 ** 2 / max(m, 1e-10)) for m in mse]
+    distances, identities, missed = [], [], 0
+    for r, g in zip(real, generated):
+        points, identity = _describe(detector, g)
+        if r.points is None or points is None:
+            missed += 1
+            continue
+        distances.append(np.linalg.norm(r.points - points, axis=-1).mean())
+        identities.append(np.linalg.norm(r.identity - identity))
+    nan = float("nan")
+    return {"ssim": float(np.mean(ssim)), "psnr": float(np.mean(psnr)),
+            "akd": float(np.mean(distances)) if distances else nan, "akd_missed": missed,
+            "identity_distance": float(np.mean(identities)) if identities else nan,
+            "identity_share": float(np.mean(np.array(identities) < SAME_PERSON_THRESHOLD)) if identities else 0.0}
+
+
+def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config: EvalConfig,
+                       options: RendererOptions, detector: DlibDetector) -> EvalRow:
+    used = min(shots, len(clip.shots))
+    note = clip.note if used == shots else "; ".join(filter(None, [clip.note, f"only {used} source frames"]))
+    if not clip.real or not used:
+        nan = float("nan")
+        return EvalRow(clip.name, renderer_name, used, 0, nan, nan, nan, 0, nan, 0.0, nan,
+                       note or "no frames to evaluate")
+    person = create_renderer(renderer_name, options).prepare(_evenly(clip.shots, used))
+    start = time.perf_counter()
+    generated = []
+    for begin in range(0, len(clip.landmarks), config.batch_size):
+        generated.extend(person.render(clip.landmarks[begin:begin + config.batch_size]))
+    fps = len(generated) / (time.perf_counter() - start)
+    return EvalRow(clip.name, renderer_name, used, len(generated), **_score(clip.real, generated, detector),
+                   fps=fps, note=note)
+
+
+def evaluate(clips: list[Path], renderers: list[str], config: EvalConfig = EvalConfig(),
+             options: RendererOptions = RendererOptions(), progress: ProgressFn = no_progress,
+             cancelled: CancelFn = never_cancelled) -> list[EvalRow]:
+    """One row per clip, renderer and T."""
+    detector = DlibDetector()
+    rows = []
+    total = len(clips) * len(renderers) * len(config.shots)
+    for clip_path in clips:
+        raise_if_cancelled(cancelled)
+        clip = _clip_frames(Path(clip_path), detector, config)
+        for renderer_name in renderers:
+            for shots in config.shots:
+                raise_if_cancelled(cancelled)
+                rows.append(_evaluate_renderer(clip, renderer_name, shots, config, options, detector))
+                progress(len(rows), total, "evaluate")
+    return rows
+
+
+def format_table(rows: list[EvalRow]) -> str:
+    header = (f"{'clip':10} {'renderer':8} {'T':>3} {'frames':>6} {'SSIM':>6} {'PSNR':>6} {'AKD':>6} "
+              f"{'missed':>6} {'ID dist':>7} {'ID<0.6':>6} {'fps':>7}  note")
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(f"{row.clip:10} {row.renderer:8} {row.shots:3d} {row.frames:6d} {row.ssim:6.3f} "
+                     f"{row.psnr:6.2f} {row.akd:6.2f} {row.akd_missed:6d} {row.identity_distance:7.3f} "
+                     f"{row.identity_share:6.0%} {row.fps:7.1f}  {row.note}")
+    return "\n".join(lines)
+
+
+def save_json(rows: list[EvalRow], path: Path, config: EvalConfig) -> Path:
+    """Rows as strict JSON (a metric that could not be measured is null)."""
+    def clean(row: EvalRow) -> dict:
+        return {key: (None if isinstance(value, float) and not np.isfinite(value) else value)
+                for key, value in asdict(row).items()}
+
+    with media.atomic_output(path) as temporary:
+        temporary.write_text(json.dumps({"config": asdict(config), "rows": [clean(row) for row in rows]}, indent=2))
+    return path
