@@ -55,15 +55,32 @@ class EvalRow:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class _RealFace:
+    """What the metrics compare against in one held-out real crop."""
+
+    image: np.ndarray  # (S, S, 3)
+    points: np.ndarray | None  # (68, 2) detected in the crop; None if dlib finds no face there
+    identity: np.ndarray | None  # (128,) dlib face descriptor
+
+
 @dataclass
 class _ClipFrames:
-    """The crops a clip contributes: source shots and held-out (real crop, landmarks) pairs."""
+    """The crops a clip contributes: source shots and held-out real faces with their landmarks."""
 
     name: str
     shots: list[Shot]  # every candidate source frame, in order
-    real: list[np.ndarray]  # (S, S, 3) held-out crops
-    landmarks: np.ndarray  # (N, 68, 2) held-out landmarks in crop pixels
+    real: list[_RealFace]
+    landmarks: np.ndarray  # (N, 68, 2) held-out landmarks in crop pixels (the renderers' input)
     note: str
+
+
+def _describe(detector: DlibDetector, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Landmarks and identity descriptor of the largest face in a crop (None, None without one)."""
+    faces = detector.detect(image)
+    if not faces:
+        return None, None
+    return faces[0].points, detector.identity_descriptor(image, faces[0].box)
 
 
 def _split(track: LandmarkTrack, config: EvalConfig) -> tuple[np.ndarray, np.ndarray, str]:
@@ -91,7 +108,7 @@ def _clip_frames(clip: Path, detector: DlibDetector, config: EvalConfig) -> _Cli
             crop = crop_for_points(track.points[index], config.resolution)
             crops[index] = (crop.crop(frame), crop.to_crop(track.points[index]))
     shots = [Shot(*crops[i]) for i in source]
-    real = [crops[i][0] for i in heldout]
+    real = [_RealFace(crops[i][0], *_describe(detector, crops[i][0])) for i in heldout]
     landmarks = np.stack([crops[i][1] for i in heldout]) if len(heldout) else np.zeros((0, 68, 2), np.float32)
     return _ClipFrames(clip.name, shots, real, landmarks, note)
 
@@ -100,24 +117,18 @@ def _evenly(items: list, count: int) -> list:
     return [items[i] for i in np.linspace(0, len(items) - 1, count).round().astype(int)]
 
 
-def _face(detector: DlibDetector, image: np.ndarray):
-    faces = detector.detect(image)
-    return faces[0] if faces else None
-
-
-def _score(real: list[np.ndarray], generated: list[np.ndarray], detector: DlibDetector) -> dict:
-    ssim = [structural_similarity(r, g, channel_axis=2, data_range=255) for r, g in zip(real, generated)]
-    mse = [np.mean((r.astype(np.float64) - g.astype(np.float64)) ** 2) for r, g in zip(real, generated)]
+def _score(real: list[_RealFace], generated: list[np.ndarray], detector: DlibDetector) -> dict:
+    ssim = [structural_similarity(r.image, g, channel_axis=2, data_range=255) for r, g in zip(real, generated)]
+    mse = [np.mean((r.image.astype(np.float64) - g.astype(np.float64)) ** 2) for r, g in zip(real, generated)]
     psnr = [10 * np.log10(255.0 ** 2 / max(m, 1e-10)) for m in mse]
     distances, identities, missed = [], [], 0
     for r, g in zip(real, generated):
-        real_face, generated_face = _face(detector, r), _face(detector, g)
-        if real_face is None or generated_face is None:
+        points, identity = _describe(detector, g)
+        if r.points is None or points is None:
             missed += 1
             continue
-        distances.append(np.linalg.norm(real_face.points - generated_face.points, axis=-1).mean())
-        identities.append(np.linalg.norm(detector.identity_descriptor(r, real_face.box)
-                                         - detector.identity_descriptor(g, generated_face.box)))
+        distances.append(np.linalg.norm(r.points - points, axis=-1).mean())
+        identities.append(np.linalg.norm(r.identity - identity))
     nan = float("nan")
     return {"ssim": float(np.mean(ssim)), "psnr": float(np.mean(psnr)),
             "akd": float(np.mean(distances)) if distances else nan, "akd_missed": missed,

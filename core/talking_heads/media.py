@@ -251,8 +251,8 @@ class VideoReader:
     ...     for frame in video: ...
     """
 
-    def __init__(self, path: str | Path):
-        self.info = probe_video(path)
+    def __init__(self, path: str | Path, info: VideoInfo | None = None):
+        self.info = info if info is not None else probe_video(path)
         self._generator: Iterator[bytes] | None = None
 
     @property
@@ -445,10 +445,11 @@ class FrameSource:
     frame_count: int
     fps: float | None  # None for still images and folders: the caller chooses
     kind: str  # "image", "folder" or "video"
+    video: VideoInfo | None = None
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         if self.kind == "video":
-            with VideoReader(self.path) as video:
+            with VideoReader(self.path, self.video) as video:
                 yield from video.frames(start, stop)
         elif self.kind == "folder":
             for image_path in images_in_folder(self.path)[start:stop]:
@@ -472,6 +473,6 @@ def open_frame_source(path: str | Path) -> FrameSource:
     _require_file(path)
     if is_video_path(path):
         info = probe_video(path)
-        return FrameSource(path, info.frame_count, info.fps, "video")
+        return FrameSource(path, info.frame_count, info.fps, "video", info)
     read_image(path)  # validate now, not halfway through a job
     return FrameSource(path, 1, None, "image")

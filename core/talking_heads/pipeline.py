@@ -8,6 +8,7 @@ through in batches, so memory does not grow with the driver's length.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -18,7 +19,7 @@ import numpy as np
 
 from talking_heads import media
 from talking_heads.errors import Cancelled, InputError, OutputError
-from talking_heads.landmarks import crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
+from talking_heads.landmarks import CropTransform, crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -96,17 +97,19 @@ class AnimateResult:
 class Portrait:
     image: np.ndarray  # (H, W, 3) the picture that moves
     points: np.ndarray  # (68, 2) its landmarks
+    crop: CropTransform  # its face crop (the first shot's)
     shots: list[Shot]  # every source, cropped at the renderer's resolution
 
 
 class PersonCache:
-    """Prepared persons kept between jobs (the worker's), so re-rendering a portrait starts at once."""
+    """Prepared portraits and persons kept between jobs (the worker's), so re-rendering a
+    portrait starts at once: no detection, no model loading, no embedding."""
 
     def __init__(self, capacity: int = 2):
         self.capacity = capacity
-        self._people: dict[tuple, Person] = {}
+        self._people: dict[tuple, tuple[Portrait, Person]] = {}
 
-    def get(self, key: tuple, prepare: Callable[[], Person]) -> Person:
+    def get(self, key: tuple, prepare: Callable[[], tuple[Portrait, Person]]) -> tuple[Portrait, Person]:
         if key in self._people:
             self._people[key] = self._people.pop(key)  # most recently used last
         else:
@@ -154,11 +157,9 @@ def is_sequence_output(output: Path) -> bool:
 def load_portrait(sources: list[Path], resolution: int, detector) -> Portrait:
     images = [media.read_image(path) for path in sources]
     faces = [detect_largest_face(detector, image, Path(path).name) for image, path in zip(images, sources)]
-    shots = []
-    for image, face in zip(images, faces):
-        crop = crop_for_points(face.points, resolution)
-        shots.append(Shot(crop.crop(image), crop.to_crop(face.points)))
-    return Portrait(images[0], faces[0].points, shots)
+    crops = [crop_for_points(face.points, resolution) for face in faces]
+    shots = [Shot(crop.crop(image), crop.to_crop(face.points)) for crop, image, face in zip(crops, images, faces)]
+    return Portrait(images[0], faces[0].points, crops[0], shots)
 
 
 def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled,
@@ -167,9 +168,16 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     spec = check_job(job)
     choice = choose_renderer(job.renderer, person_file=job.person, checkpoint=job.checkpoint)
     log.info("renderer: %s (%s)", choice.name, choice.reason)
-    renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
-    detector = _lazy(lambda: make_detector("auto"))
-    portrait = load_portrait(job.sources, renderer.resolution, detector())
+    detector = functools.cache(lambda: make_detector("auto"))
+
+    def prepare() -> tuple[Portrait, Person]:
+        renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
+        portrait = load_portrait(job.sources, renderer.resolution, detector())
+        return portrait, renderer.prepare(portrait.shots)
+
+    key = (tuple((str(Path(p).resolve()), Path(p).stat().st_mtime_ns) for p in job.sources), choice.name,
+           str(job.person), str(job.checkpoint), job.device, job.precision)
+    portrait, person = (people or PersonCache()).get(key, prepare)
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=detector, retarget_config=job.retarget,
                            motion=MotionOptions(job.motion_duration, job.motion_intensity, job.fps or 25.0),
@@ -177,21 +185,11 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     fps = job.fps or motion.fps
     points = resample(_frame_range(motion.points, job.frames), motion.fps, fps)
     driver_points = resample(_frame_range(motion.driver_points, job.frames), motion.fps, fps)
-    key = (tuple(str(Path(p).resolve()) for p in job.sources), choice.name, str(job.person), str(job.checkpoint),
-           job.device, job.precision)
-    person = (people or PersonCache()).get(key, lambda: renderer.prepare(portrait.shots))
     skip = media.count_finished_frames(job.output) if job.resume else 0
     if skip:
         log.info("resuming: %d of %d frames already in %s", skip, len(points), job.output)
-    frames = _render_frames(person, portrait, points, fps, job.full_frame, job.batch_size, skip, cancelled)
-    return _write(job, frames, len(points), fps, choice.name, driver_points, motion.driver_size,
-                  progress, on_frame, skip)
-
-
-def _lazy(factory):
-    """A factory that builds its value once, on first call."""
-    value = []
-    return lambda: value[0] if value else (value.append(factory()) or value[0])
+    frames = render_frames(person, portrait, points, fps, job.full_frame, job.batch_size, skip, cancelled)
+    return _write(job, frames, len(points), fps, choice.name, driver_points, progress, on_frame, skip)
 
 
 def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarray:
@@ -203,11 +201,14 @@ def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarr
     return points[start:stop]
 
 
-def _render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
+def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
                    batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
     """Yields one output frame per landmark set from `skip` on: the crop, or the portrait with
-    the crop pasted back."""
-    crops = stable_crops(points, fps, person.resolution)
+    the crop pasted back. A person that renders its whole crop, background included, keeps the
+    portrait's own crop (the face moves inside it, the background stays); otherwise the crop
+    follows the face, smoothed over time."""
+    crops = ([portrait.crop] * len(points) if person.covers_background
+             else stable_crops(points, fps, person.resolution))
     for start in range(skip, len(points), batch_size):
         if cancelled():
             return
@@ -224,8 +225,8 @@ def _render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: 
 
 
 def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float, renderer: str,
-           driver_points: np.ndarray, driver_size: tuple[int, int], progress: ProgressFn,
-           on_frame: FrameCallback | None, skip: int) -> AnimateResult:
+           driver_points: np.ndarray, progress: ProgressFn, on_frame: FrameCallback | None,
+           skip: int) -> AnimateResult:
     """Write the frames (after the `skip` already present) to the output and the side-by-side."""
     label = media.SyntheticLabel(renderer=renderer, details={"source": Path(job.sources[0]).name,
                                                              "driver": Path(job.driver).name})
@@ -235,10 +236,12 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
         output = stack.enter_context(media.PngSequenceWriter(job.output, label, first_index=skip + 1) if sequence
                                      else media.Mp4Writer(job.output, fps, label))
         preview = stack.enter_context(media.Mp4Writer(job.side_by_side, fps, label)) if job.side_by_side else None
+        sketches = None
         for frame in frames:
             path = output.write(frame)
             if preview is not None:
-                preview.write(_side_by_side(driver_points[written], driver_size, frame))
+                sketches = sketches or _driver_sketches(driver_points, fps, frame.shape[0])
+                preview.write(np.concatenate([next(sketches), frame], axis=1))
             written += 1
             size = (frame.shape[1], frame.shape[0])
             if on_frame is not None:
@@ -258,9 +261,8 @@ def encode_sequence(folder: Path, path: Path, fps: float, label: media.Synthetic
             writer.write(media.read_image(media.frame_path(folder, index)))
 
 
-def _side_by_side(driver_points: np.ndarray, driver_size: tuple[int, int], frame: np.ndarray) -> np.ndarray:
-    """The driver's sketch (scaled to the frame's height) beside the result."""
-    height = frame.shape[0]
-    scale = height / driver_size[1]
-    width = int(round(driver_size[0] * scale)) // 2 * 2
-    return np.concatenate([draw_sketch(driver_points * scale, (width, height)), frame], axis=1)
+def _driver_sketches(driver_points: np.ndarray, fps: float, height: int) -> Iterator[np.ndarray]:
+    """The driver's landmark sketch per frame, framed on its face, height x height."""
+    crops = stable_crops(driver_points, fps, height)
+    for crop, points in zip(crops, driver_points):
+        yield draw_sketch(crop.to_crop(points), height)

@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f"talking_heads.cli.{module_name}")
         sub = module.add_parser(commands, name)
+        sub.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                         help="no progress bars or information messages")
         sub.set_defaults(run=module.run)
     return parser
 

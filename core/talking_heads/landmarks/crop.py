@@ -71,15 +71,15 @@ class CropTransform:
         result = frame.copy()
         if x1 <= x0 or y1 <= y0:
             return result
+        alpha = np.full((self.size, self.size), 255, np.uint8) if mask is None else \
+            (np.clip(mask, 0, 1) * 255 + 0.5).astype(np.uint8)
         to_roi = self.inverse_matrix - np.array([[0, 0, x0], [0, 0, y0]])
-        roi_size = (int(x1 - x0), int(y1 - y0))
-        warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-        if mask is None:
-            mask = np.ones((self.size, self.size), np.float32)
-        alpha = cv2.warpAffine(mask.astype(np.float32), to_roi, roi_size, flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)[..., None]
-        roi = result[y0:y1, x0:x1].astype(np.float32)
-        result[y0:y1, x0:x1] = np.clip(roi + alpha * (warped.astype(np.float32) - roi) + 0.5, 0, 255).astype(np.uint8)
+        # One warp of crop and opacity together; outside the crop the opacity is zero.
+        warped = cv2.warpAffine(np.dstack([crop, alpha]), to_roi, (int(x1 - x0), int(y1 - y0)),
+                                flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        opacity = warped[..., 3:].astype(np.uint16)
+        roi = result[y0:y1, x0:x1].astype(np.uint16)
+        result[y0:y1, x0:x1] = ((warped[..., :3] * opacity + roi * (255 - opacity) + 127) // 255).astype(np.uint8)
         return result
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +65,6 @@ class DriverMotion:
     points: np.ndarray  # (T, 68, 2) landmarks in portrait pixels
     fps: float
     driver_points: np.ndarray  # (T, 68, 2) the driver's own landmarks (for previews)
-    driver_size: tuple[int, int]  # (W, H) of the driver's frames
-    notes: list[str] = field(default_factory=list)
 
 
 def load_clip_track(clip: Path, detector: Callable[[], LandmarkDetector], cache: Path | None = None,
@@ -101,12 +99,12 @@ def driver_motion(spec: DriverSpec, portrait_points: np.ndarray, portrait_size: 
                                     intensity=motion.intensity, image_size=portrait_size, seed=motion.seed + index)
                   for index, name in enumerate(spec.motions)]
         points = np.concatenate([track.points for track in tracks])
-        return DriverMotion(points, motion.fps, points, portrait_size)
+        return DriverMotion(points, motion.fps, points)
     if spec.kind == "clip":
         track = load_clip_track(spec.path, detector, track_cache, progress, cancelled)
     else:
         track = LandmarkTrack.load(spec.path)
-    return DriverMotion(retarget(portrait_points, track, retarget_config), track.fps, track.points, track.size)
+    return DriverMotion(retarget(portrait_points, track, retarget_config), track.fps, track.points)
 
 
 def resample(points: np.ndarray, fps: float, new_fps: float) -> np.ndarray:

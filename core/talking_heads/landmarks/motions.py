@@ -7,8 +7,8 @@ sines) for head rotation, breathing and the expression units of `action_units`, 
 source's landmarks with the mean face's depth. Amplitudes at intensity 1: a nod tilts the head
 about 10 degrees, a shake turns it about 15, a blink lasts 150 ms, talking opens the jaw in
 syllables of 170-300 ms (about 4.3 per second) grouped into phrases. Every motion starts at rest
-(frame 0 is the source itself) and is the same for the same seed. `idle` loops: its frame T would
-equal frame 0, so it can repeat seamlessly.
+(frame 0 is the source itself) and ends there (so motions can follow one another), and is the
+same for the same seed. `idle` loops: its frame T would equal frame 0, so it can repeat seamlessly.
 """
 from __future__ import annotations
 
@@ -75,8 +75,7 @@ def _animate(source: np.ndarray, curves: _Curves, intensity: float) -> np.ndarra
     rise = np.stack([np.zeros_like(curves.rise), -intensity * curves.rise], axis=-1)  # (T, 2) upright face units
     pose = HeadPose(roll_conjugate(rotation, float(np.angle(to_face))), 1 + intensity * curves.growth,
                     rotate_2d(rise[:, None], to_face)[:, 0])
-    lifted = lift(source) + np.pad(offsets, ((0, 0), (0, 0), (0, 1)))  # (T, 68, 3)
-    return project(lifted, pose, rigid_centre(source)).astype(np.float32)
+    return project(lift(source), pose, rigid_centre(source), offsets).astype(np.float32)
 
 
 # --- curve shapes -------------------------------------------------------------------------------
@@ -136,7 +135,7 @@ def _talk(curves: _Curves, duration: float, rng: np.random.Generator) -> None:
             if now + length > duration - 0.3:
                 break
             centres.append(now + length / 2)
-            widths.append(1.3 * length)
+            widths.append(1.15 * length)
             now += length
         now += rng.uniform(0.3, 0.7)  # a pause between phrases
     count = len(centres)
@@ -149,6 +148,8 @@ def _talk(curves: _Curves, duration: float, rng: np.random.Generator) -> None:
     curves.pitch = _sway(curves.t, rng, 1.5, (rng.uniform(0.2, 0.4), rng.uniform(0.5, 0.8)))
     curves.pitch += np.radians(2.0) * _bumps(curves.t, np.array(phrase_starts) + 0.5, 1.0)  # emphasis nods
     curves.roll = _sway(curves.t, rng, 1.5, (rng.uniform(0.1, 0.25), rng.uniform(0.3, 0.5)))
+    settle = _smoothstep((duration - curves.t) / 0.6)  # the head comes back to rest at the end
+    curves.yaw, curves.pitch, curves.roll = curves.yaw * settle, curves.pitch * settle, curves.roll * settle
     _natural_blinks(curves, duration, rng)
 
 

@@ -32,9 +32,9 @@ def similarity(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.n
 
 def apply_similarity(a: np.ndarray | complex, b: np.ndarray | complex, points: np.ndarray) -> np.ndarray:
     """Apply target = a * points + b. a, b (...) complex, points (..., N, 2) -> (..., N, 2)."""
-    a, b = np.asarray(a)[..., None, None], np.asarray(b)[..., None, None]
-    x, y = points[..., :1], points[..., 1:]
-    return np.concatenate([a.real * x - a.imag * y + b.real, a.imag * x + a.real * y + b.imag], axis=-1)
+    a, b = np.asarray(a)[..., None], np.asarray(b)[..., None]
+    x, y = points[..., 0], points[..., 1]  # component planes keep numpy's inner loops long
+    return np.stack([a.real * x - a.imag * y + b.real, a.imag * x + a.real * y + b.imag], axis=-1)
 
 
 def rotate_2d(vectors: np.ndarray, factor: np.ndarray | complex) -> np.ndarray:
@@ -58,8 +58,9 @@ def _fit_model(points: np.ndarray, model: np.ndarray) -> tuple[np.ndarray, np.nd
     rigid points: an affine 2x3 least-squares fit projected to the nearest scaled rotation.
     points (T, 68, 2) -> rotation (T, 3, 3), scale (T,)."""
     rigid = points[:, _RIGID]  # (T, R, 2)
-    affine = np.swapaxes(rigid - rigid.mean(axis=1, keepdims=True), 1, 2) @ np.linalg.pinv(model).T  # (T, 2, 3)
-    rows, scale = _nearest_scaled_rows(affine)
+    centred = rigid - rigid.mean(axis=1, keepdims=True)
+    solve = np.linalg.pinv(model).T  # (R, 3)
+    rows, scale = _nearest_scaled_rows(centred[..., 0] @ solve, centred[..., 1] @ solve)  # affine rows (T, 3)
     return np.concatenate([rows, np.cross(rows[:, 0], rows[:, 1])[:, None]], axis=1), scale
 
 
@@ -83,20 +84,30 @@ def fit_pose(points: np.ndarray, reference: np.ndarray) -> HeadPose:
     return HeadPose(rotation, scale, rigid_centre(points) - rigid_centre(reference))
 
 
-def _nearest_scaled_rows(affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest s * (two orthonormal rows) to each 2x3 matrix M: rows = (M M^T)^(-1/2) M and
-    s = the mean singular value, with the closed-form square root of a 2x2 symmetric matrix."""
-    gram = affine @ np.swapaxes(affine, 1, 2)  # (T, 2, 2)
-    root_det = np.sqrt(np.maximum(np.linalg.det(gram), 0.0))
-    trace_root = np.sqrt(np.trace(gram, axis1=1, axis2=2) + 2 * root_det)  # sigma1 + sigma2
-    root = (gram + root_det[:, None, None] * np.eye(2)) / trace_root[:, None, None]  # sqrt(gram)
-    return np.linalg.solve(root, affine), trace_root / 2
+def _nearest_scaled_rows(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest s * (two orthonormal rows) to each 2x3 matrix M with rows (T, 3) `first` and
+    `second`: rows = (M M^T)^(-1/2) M and s = the mean singular value, with the closed-form
+    square root of the 2x2 symmetric matrix M M^T = [[a, b], [b, c]]. -> (T, 2, 3), (T,)"""
+    a, b, c = (first * first).sum(axis=1), (first * second).sum(axis=1), (second * second).sum(axis=1)
+    root_det = np.sqrt(np.maximum(a * c - b * b, 0.0))
+    trace_root = np.sqrt(a + c + 2 * root_det)  # sigma1 + sigma2
+    p, q = a + root_det, c + root_det  # sqrt(M M^T) = [[p, b], [b, q]] / trace_root
+    k = (trace_root / (p * q - b * b))[:, None]
+    rows = np.stack([k * (q[:, None] * first - b[:, None] * second), k * (p[:, None] * second - b[:, None] * first)], 1)
+    return rows, trace_root / 2
 
 
-def project(face: np.ndarray, pose: HeadPose, centre: np.ndarray) -> np.ndarray:
-    """Pose a lifted face: face (68, 3) or (T, 68, 3) around `centre` (2,) -> (T, 68, 2)."""
-    turned = face @ np.swapaxes(pose.rotation[:, :2], 1, 2)  # (T, 68, 2)
-    return pose.scale[:, None, None] * turned + (centre + pose.shift)[:, None, :]
+def project(face: np.ndarray, pose: HeadPose, centre: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+    """Pose a lifted face (68, 3) about `centre` (2,) in every frame, optionally moved first by
+    per-frame offsets (T, 68, 2) within its own image plane (expression). -> (T, 68, 2)"""
+    rotation, scale, shift = pose.rotation, pose.scale[:, None], centre + pose.shift  # (T, 3, 3), (T, 1), (T, 2)
+    planes = []
+    for axis in (0, 1):  # image x, then y, as (T, 68) planes
+        plane = (face @ rotation[:, axis].T).T
+        if offsets is not None:
+            plane = plane + offsets[..., 0] * rotation[:, axis, 0:1] + offsets[..., 1] * rotation[:, axis, 1:2]
+        planes.append(scale * plane + shift[:, axis:axis + 1])
+    return np.stack(planes, axis=-1)
 
 
 def rotation_matrix(yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> np.ndarray:

@@ -103,12 +103,16 @@ def retarget(source_points: np.ndarray, driver: LandmarkTrack, config: RetargetC
     points = driver.points.astype(np.float64)
     if len(points) == 0:
         raise InputError("the driver has no frames; give a clip or track with at least one frame")
+    flat = np.flatnonzero(face_scale(points) < 1e-3)
+    if len(flat):
+        raise InputError(f"the driver's landmarks collapse to a point in {len(flat)} frames (first: frame "
+                         f"{flat[0]}); fill frames without a face before retargeting (track_input does)")
     neutral = points[_neutral_index(driver, config)]
     pose = fit_pose(points, neutral)
     to_source = similarity(neutral[_RIGID], source[_RIGID])[0]  # driver neutral -> source: scale and angle
-    offsets = _PartStretch(neutral, source, to_source).apply(_expression(points, neutral, pose))
-    lifted = lift(source) + np.pad(config.expression * offsets, ((0, 0), (0, 0), (0, 1)))  # (T, 68, 3)
-    result = _uncrossed(project(lifted, _source_pose(pose, to_source, config), rigid_centre(source)))
+    residual, unposed = _expression(points, neutral, pose)
+    offsets = _PartStretch(neutral, source, to_source).apply(residual, config.expression * unposed)
+    result = _uncrossed(project(lift(source), _source_pose(pose, to_source, config), rigid_centre(source), offsets))
     return _smooth_over_time(result, driver.fps, config.smoothing).astype(np.float32)
 
 
@@ -128,12 +132,13 @@ def _neutral_index(driver: LandmarkTrack, config: RetargetConfig) -> int:
     return config.neutral_frame
 
 
-def _expression(points: np.ndarray, neutral: np.ndarray, pose: HeadPose) -> np.ndarray:
-    """What the head pose does not explain, in the neutral frame's orientation and pixels. (T, 68, 2)"""
+def _expression(points: np.ndarray, neutral: np.ndarray, pose: HeadPose) -> tuple[np.ndarray, np.ndarray]:
+    """What the head pose does not explain: the residual (T, 68, 2) in image pixels, and per frame
+    (T,) the complex factor that turns it back into the neutral frame's orientation and size."""
     residual = points - project(lift(neutral), pose, rigid_centre(neutral))
     block = pose.rotation[:, :2, :2]
     roll = np.arctan2(block[:, 1, 0] - block[:, 0, 1], block[:, 0, 0] + block[:, 1, 1])
-    return rotate_2d(residual, np.exp(-1j * roll) / pose.scale)
+    return residual, np.exp(-1j * roll) / pose.scale
 
 
 class _PartStretch:
@@ -151,10 +156,16 @@ class _PartStretch:
                 extent_driver = max(np.ptp(driver_on_source[reference, axis]), 1e-6)
                 self.ratio[list(part), axis] = np.clip(extent_source / extent_driver, *_PART_RATIO_LIMITS)
 
-    def apply(self, offsets: np.ndarray) -> np.ndarray:
-        """offsets (T, 68, 2) in driver-neutral pixels -> source pixels."""
-        upright = rotate_2d(offsets, self.to_source * self.upright) * self.ratio
-        return rotate_2d(upright, np.conj(self.upright))
+    def apply(self, offsets: np.ndarray, factor: np.ndarray) -> np.ndarray:
+        """offsets (T, 68, 2) times per-frame complex factors (T,) are in driver-neutral pixels;
+        -> source pixels: turned onto the upright source, stretched per part, turned back."""
+        turn = (factor * self.to_source * self.upright)[:, None]  # (T, 1)
+        x, y = offsets[..., 0], offsets[..., 1]
+        upright_x, upright_y = turn.real * x - turn.imag * y, turn.imag * x + turn.real * y  # (T, 68) each
+        back = np.conj(self.upright)
+        stretch_x, stretch_y = self.ratio.T  # (68,) each
+        return np.stack([back.real * stretch_x * upright_x - back.imag * stretch_y * upright_y,
+                         back.imag * stretch_x * upright_x + back.real * stretch_y * upright_y], axis=-1)
 
 
 def _uncrossed(points: np.ndarray) -> np.ndarray:
@@ -184,7 +195,7 @@ def _smooth_over_time(points: np.ndarray, fps: float, seconds: float) -> np.ndar
     sigma = seconds * fps
     if sigma < 0.1 or len(points) < 2:
         return points
-    kernel = cv2.getGaussianKernel(2 * int(np.ceil(3 * sigma)) + 1, sigma)
+    kernel = cv2.getGaussianKernel(2 * int(np.ceil(3 * sigma)) + 1, sigma).astype(np.float32)
     flat = points.reshape(len(points), -1).astype(np.float32)
     smoothed = cv2.sepFilter2D(flat, -1, np.ones(1, np.float32), kernel, borderType=cv2.BORDER_REPLICATE)
     return smoothed.reshape(points.shape)

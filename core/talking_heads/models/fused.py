@@ -117,18 +117,22 @@ class NarrowConv(nn.Module):
         super().__init__()
         w = module.weight.detach()  # (Cout, Cin, 3, 3)
         self.out_channels = w.shape[0]
-        self.weight = nn.Parameter(w.permute(2, 3, 0, 1).reshape(9 * w.shape[0], w.shape[1]).clone())
+        rows = w.permute(2, 3, 0, 1).reshape(9 * w.shape[0], w.shape[1])  # tap-major (ty, tx, c)
+        padded = -rows.shape[0] % 16  # a multiple of 16 outputs suits the matrix product better
+        self.weight = nn.Parameter(torch.cat([rows, rows.new_zeros(padded, rows.shape[1])]))
         self.bias = nn.Parameter(module.bias.detach().clone())
 
     def forward(self, x: Tensor) -> Tensor:
         b, _, h, w = x.shape
-        taps = F.linear(x.permute(0, 2, 3, 1), self.weight).view(b, h, w, 3, 3, self.out_channels)
-        out = self.bias.expand(b, h, w, self.out_channels).clone()  # (B, H, W, Cout)
+        c = self.out_channels
+        taps = F.linear(x.permute(0, 2, 3, 1), self.weight)  # (B, H, W, >= 9 Cout)
+        out = self.bias.expand(b, h, w, c).clone()  # (B, H, W, Cout)
         for ty, dy in enumerate((-1, 0, 1)):
             rows, src_rows = slice(max(0, -dy), h - max(0, dy)), slice(max(0, dy), h - max(0, -dy))
             for tx, dx in enumerate((-1, 0, 1)):
                 cols, src_cols = slice(max(0, -dx), w - max(0, dx)), slice(max(0, dx), w - max(0, -dx))
-                out[:, rows, cols] += taps[:, src_rows, src_cols, ty, tx]
+                tap = (3 * ty + tx) * c
+                out[:, rows, cols] += taps[:, src_rows, src_cols, tap:tap + c]
         return out.permute(0, 3, 1, 2)  # (B, Cout, H, W), channels_last
 
 

@@ -14,7 +14,6 @@ import numpy as np
 from talking_heads.landmarks.topology import INNER_LIPS, NOSE, OUTER_LIPS
 
 _SUBPIXEL_BITS = 4
-_CURVE_STEPS = 4  # samples per inner-lip segment of the rounded mouth outline
 _TEETH_TINT = np.array([0.95, 0.92, 0.86])
 
 
@@ -79,13 +78,14 @@ def _interior(shape: tuple[int, int], local: np.ndarray, colours: MouthColours, 
     return layer.astype(np.float32)
 
 
-def _rounded(polygon: np.ndarray) -> np.ndarray:
-    """A closed Catmull-Rom curve through the polygon's corners. (N, 2) -> (N * steps, 2)"""
-    t = np.arange(_CURVE_STEPS) / _CURVE_STEPS
-    basis = 0.5 * np.stack([-t ** 3 + 2 * t ** 2 - t, 3 * t ** 3 - 5 * t ** 2 + 2,
-                            -3 * t ** 3 + 4 * t ** 2 + t, t ** 3 - t ** 2], axis=1)  # (steps, 4)
-    windows = np.stack([np.roll(polygon, shift, axis=0) for shift in (1, 0, -1, -2)], axis=1)  # (N, 4, 2)
-    return np.einsum("sk,nkd->nsd", basis, windows).reshape(-1, 2)
+def _rounded(polygon: np.ndarray, iterations: int = 2) -> np.ndarray:
+    """Chaikin corner cutting of a closed polygon (N, 2): a rounded outline that stays inside the
+    polygon's hull, so it never pokes out past the mouth corners. -> (N * 2**iterations, 2)"""
+    for _ in range(iterations):
+        following = np.roll(polygon, -1, axis=0)
+        cuts = [0.75 * polygon + 0.25 * following, 0.25 * polygon + 0.75 * following]
+        polygon = np.stack(cuts, axis=1).reshape(-1, 2)
+    return polygon
 
 
 def _soft_polygon(shape: tuple[int, int], polygon: np.ndarray, feather: float) -> np.ndarray:

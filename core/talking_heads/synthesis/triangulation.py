@@ -1,5 +1,6 @@
-"""The warp renderer's mesh: the 68 landmarks, a ring around the face and fixed crop-border points,
-triangulated once per person, and the per-frame lookup maps of a piecewise-affine warp.
+"""The warp renderer's mesh: the 68 landmarks, a ring around the face that follows the head, and
+fixed points (a wider ring of anchors and the crop border) that hold the background still,
+triangulated once per person; and the per-frame lookup maps of a piecewise-affine warp.
 
 The mouth opening is a hole in the Delaunay triangulation, filled by its own strip of triangles
 between the inner-lip points, so no triangle ever spans from the upper to the lower lip: when the
@@ -21,19 +22,22 @@ MOUTH_STRIP = ((60, 61, 67), (61, 66, 67), (61, 62, 66), (62, 65, 66), (62, 63, 
 _UPPER_INNER, _LOWER_INNER, _UPPER_OUTER, _LOWER_OUTER = [61, 62, 63], [67, 66, 65], [50, 51, 52], [58, 57, 56]
 _RING_CENTRE, _RING_AXES = (0.0, 0.2), (0.95, 1.15)  # face units: an ellipse from forehead to under the chin
 _RING_BORDER_CLEARANCE = 0.08  # ring points nearer the crop border than this share of its side are left out
+_ANCHOR_BORDER_CLEARANCE = 0.04  # the same for anchors
+_RING_SLACK = 0.7  # share of the gap to the anchors that a ring point may move, so the ring never folds over them
 _RING_CLEARANCE = 1.12  # the ring stays at least this many times the face's reach from the face centre
 _SUBPIXEL_BITS = 4
 
 
 @dataclass(frozen=True)
 class MeshLayout:
-    """Where a person's mesh vertices are: the landmarks first, then the ring, then the border."""
+    """Where a person's mesh vertices are: the landmarks first, then the ring, then the fixed points."""
 
     ring: np.ndarray  # (R, 2) points around the face in crop pixels, following the head
-    border: np.ndarray  # (B, 2) fixed points on the crop border
+    slack: np.ndarray  # (R,) pixels each ring point may move: part of its distance to the anchors
+    fixed: np.ndarray  # (F, 2) anchors around the ring and points on the crop border; they never move
 
-    def vertices(self, landmarks: np.ndarray) -> np.ndarray:
-        return np.concatenate([landmarks, self.ring, self.border]).astype(np.float32)
+    def vertices(self, landmarks: np.ndarray, ring: np.ndarray | None = None) -> np.ndarray:
+        return np.concatenate([landmarks, self.ring if ring is None else ring, self.fixed]).astype(np.float32)
 
 
 def border_points(size: int, per_side: int) -> np.ndarray:
@@ -45,22 +49,33 @@ def border_points(size: int, per_side: int) -> np.ndarray:
     return np.concatenate(sides).astype(np.float32)
 
 
-def face_layout(landmarks: np.ndarray, size: int, ring_points: int, ring_scale: float, border_per_side: int
-                ) -> MeshLayout:
-    """The ring (points on an ellipse around the face, `ring_scale` times the default one, less
-    those too near the crop border to move freely) and the border, for a face (68, 2) in a crop of
-    `size` pixels."""
+def face_layout(landmarks: np.ndarray, size: int, *, ring_points: int, ring_scale: float, anchor_scale: float,
+                border_per_side: int) -> MeshLayout:
+    """The mesh's extra points for a face (68, 2) in a crop of `size` pixels: the ring on an ellipse
+    around the face (`ring_scale` times the default one), the anchors on the same ellipse
+    `anchor_scale` times larger, and the border; ring points and anchors too near the border to
+    be useful are left out."""
     angles = np.linspace(0, 2 * np.pi, ring_points, endpoint=False) + np.pi / 2  # first point under the chin
-    ellipse = np.stack([np.cos(angles), np.sin(angles)], 1) * _RING_AXES * ring_scale + _RING_CENTRE
-    ring = apply_similarity(*similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)]), ellipse)
-    clear = (ring > _RING_BORDER_CLEARANCE * size).all(axis=1) & (ring < (1 - _RING_BORDER_CLEARANCE) * size).all(axis=1)
-    return MeshLayout(ring[clear].astype(np.float32), border_points(size, border_per_side))
+    unit = np.stack([np.cos(angles), np.sin(angles)], 1) * _RING_AXES * ring_scale
+    to_face = similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)])
+    ring = apply_similarity(*to_face, unit + _RING_CENTRE)
+    anchors = apply_similarity(*to_face, anchor_scale * unit + _RING_CENTRE)
+    kept = _inside(ring, size, _RING_BORDER_CLEARANCE)
+    slack = _RING_SLACK * np.linalg.norm(anchors - ring, axis=1)
+    fixed = np.concatenate([anchors[_inside(anchors, size, _ANCHOR_BORDER_CLEARANCE)],
+                            border_points(size, border_per_side)])
+    return MeshLayout(ring[kept].astype(np.float32), slack[kept].astype(np.float32), fixed.astype(np.float32))
+
+
+def _inside(points: np.ndarray, size: int, clearance: float) -> np.ndarray:
+    """Which points (N, 2) lie at least `clearance` times the crop side inside the crop."""
+    return ((points > clearance * size) & (points < (1 - clearance) * size - 1)).all(axis=1)
 
 
 def follow_head(layout: MeshLayout, source: np.ndarray, target: np.ndarray, size: int) -> np.ndarray:
-    """The ring for target landmarks (68, 2): moved with the head's similarity from the source, then
-    pushed outwards wherever the face reaches too close to it (an open jaw, a turned cheek), so no
-    triangle folds over. -> (R, 2)"""
+    """The ring for target landmarks (68, 2): moved with the head's similarity from the source,
+    pushed outwards wherever the face reaches too close to it (an open jaw, a turned cheek), and
+    held within its slack, so it neither folds over the face nor over the anchors. -> (R, 2)"""
     moved = apply_similarity(*similarity(source[list(RIGID)], target[list(RIGID)]), layout.ring)
     centre = target.mean(axis=0)
     direction = moved - centre
@@ -68,6 +83,9 @@ def follow_head(layout: MeshLayout, source: np.ndarray, target: np.ndarray, size
     direction /= np.maximum(distance, 1e-6)[:, None]
     reach = ((target - centre) @ direction.T).max(axis=0)  # (R,) how far the face extends each way
     moved = centre + direction * np.maximum(distance, _RING_CLEARANCE * reach)[:, None]
+    shift = moved - layout.ring
+    length = np.linalg.norm(shift, axis=1, keepdims=True)
+    moved = layout.ring + shift * np.minimum(1.0, layout.slack[:, None] / np.maximum(length, 1e-6))
     return np.clip(moved, 1.0, size - 2.0).astype(np.float32)
 
 
@@ -81,13 +99,15 @@ def opened_mouth(landmarks: np.ndarray) -> np.ndarray:
 
 def mesh_triangles(landmarks: np.ndarray, layout: MeshLayout, size: int) -> np.ndarray:
     """Triangles (N, 3) of vertex indices: a Delaunay triangulation of the mean face fitted onto
-    these landmarks (mouth opened), the ring and the border, minus the mouth opening, plus the
-    mouth strip (the last six triangles)."""
+    these landmarks (mouth opened), the ring and the fixed points, minus the mouth opening, plus
+    the mouth strip (the last six triangles). Ordered by how many landmarks they have, so where
+    an extreme pose folds the mesh, the face is drawn over the background, not under it."""
     to_face = similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)])
     mean_on_face = opened_mouth(apply_similarity(*to_face, MEAN_FACE[:, :2]))
     triangles = delaunay(layout.vertices(mean_on_face), size)
-    inside_mouth = np.isin(triangles, INNER_LIPS).all(axis=1)
-    return np.concatenate([triangles[~inside_mouth], np.array(MOUTH_STRIP)]).astype(np.int32)
+    triangles = triangles[~np.isin(triangles, INNER_LIPS).all(axis=1)]
+    on_face = (triangles < NUM_POINTS).sum(axis=1)
+    return np.concatenate([triangles[np.argsort(on_face, kind="stable")], np.array(MOUTH_STRIP)]).astype(np.int32)
 
 
 def delaunay(points: np.ndarray, size: int) -> np.ndarray:

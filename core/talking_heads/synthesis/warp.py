@@ -3,7 +3,7 @@
     person = WarpRenderer().prepare([Shot(crop, points)])
     frames = person.render(landmarks)     # (B, 68, 2) crop pixels -> (B, S, S, 3) uint8
 
-The mesh (68 landmarks, a ring around the face that follows the head, fixed crop-border points)
+The mesh (68 landmarks, a ring around the face that follows the head, fixed anchors and border points)
 is triangulated once in `prepare`. Each frame rasterises the target triangles into an index map,
 looks up every pixel's affine map back into the source and samples the source with one
 `cv2.remap`. Where the mouth opens wider than in the source, a dark cavity with a hint of teeth is
@@ -27,15 +27,18 @@ from talking_heads.synthesis.triangulation import MeshLayout, WarpMaps, face_lay
 
 @dataclass(frozen=True)
 class WarpConfig:
-    border_points: int = 5  # points per crop side, corners included; they never move
+    resolution: int = 256  # side of the square crops it renders
+    border_points: int = 5  # fixed points per crop side, corners included
     ring_points: int = 16  # points on an ellipse around the face that move with the head
     ring_scale: float = 1.1  # size of that ellipse (1: forehead top to just under the chin)
+    anchor_scale: float = 1.3  # fixed points on an ellipse this much larger hold the background beyond it still
     mouth_cavity: bool = True  # paint a mouth interior where the mouth opens wider than in the source
     cavity_fade: float = 0.03  # face units of extra opening over which the cavity fades in
     cavity_feather: float = 0.008  # face units: blur of the cavity's edge
     teeth: float = 0.6  # strength of the upper-teeth hint, 0 = none
     teeth_height: float = 0.07  # face units the upper teeth show at most
     map_step: int = 2  # pixels between the points where the warp is computed exactly, 1 = every pixel
+    # (a resolution that map_step does not divide is computed at every pixel)
 
 
 class WarpRenderer(Renderer):
@@ -43,6 +46,7 @@ class WarpRenderer(Renderer):
 
     def __init__(self, config: WarpConfig = WarpConfig()):
         self.config = config
+        self.resolution = config.resolution
 
     def prepare(self, shots: list[Shot]) -> Person:
         """A person from the shot with the most closed mouth (the warp uses one image; a closed
@@ -50,8 +54,12 @@ class WarpRenderer(Renderer):
         if not shots:
             raise InputError("the warp renderer needs at least one source image of the person")
         sizes = {shot.image.shape for shot in shots}
-        if len(sizes) != 1 or len(next(iter(sizes))) != 3 or shots[0].image.shape[0] != shots[0].image.shape[1]:
-            raise InputError(f"source crops must be square RGB images of one size, got shapes {sorted(sizes)}")
+        expected = (self.resolution, self.resolution, 3)
+        if sizes != {expected}:
+            raise InputError(f"source crops must be {self.resolution}x{self.resolution} RGB images, got shapes "
+                             f"{sorted(sizes)}; crop them to the renderer's resolution (WarpConfig.resolution)")
+        if any(np.shape(shot.points) != (NUM_POINTS, 2) for shot in shots):
+            raise InputError("every source crop needs its 68 landmarks as an array of shape (68, 2)")
         openings = [float(mouth_opening(np.asarray(shot.points, np.float64)) / face_scale(shot.points))
                     for shot in shots]
         return WarpPerson(shots[int(np.argmin(openings))], self.config)
@@ -60,21 +68,22 @@ class WarpRenderer(Renderer):
 class WarpPerson(Person):
     """One source crop and its mesh, ready to be warped to any landmarks."""
 
+    covers_background = True  # the background beyond the anchors stays put: the whole crop can be pasted back
+
     def __init__(self, shot: Shot, config: WarpConfig):
         self.config = config
         self.image = np.ascontiguousarray(shot.image, dtype=np.uint8)
         self.resolution = self.image.shape[0]
         self.points = np.asarray(shot.points, np.float32)
-        if self.points.shape != (NUM_POINTS, 2):
-            raise InputError(f"source landmarks must have shape (68, 2), got {self.points.shape}")
         size = self.resolution
-        self.layout: MeshLayout = face_layout(self.points, size, config.ring_points, config.ring_scale,
-                                              config.border_points)
+        self.layout: MeshLayout = face_layout(self.points, size, ring_points=config.ring_points,
+                                              ring_scale=config.ring_scale, anchor_scale=config.anchor_scale,
+                                              border_per_side=config.border_points)
         self.triangles = mesh_triangles(self.points, self.layout, size)
         self.source_vertices = self.layout.vertices(self.points)
-        if config.map_step < 1 or size % config.map_step:
-            raise InputError(f"map_step must be a whole divisor of the crop size {size}, got {config.map_step}")
-        self.maps = WarpMaps(size, config.map_step)
+        if config.map_step < 1:
+            raise InputError(f"map_step must be 1 or more, got {config.map_step}")
+        self.maps = WarpMaps(size, config.map_step if size % config.map_step == 0 else 1)
         self.colours = MouthColours.from_face(self.image, self.points)
         self.scale = float(face_scale(self.points))
         self.source_opening = float(mouth_opening(self.points.astype(np.float64))) / self.scale
@@ -92,7 +101,7 @@ class WarpPerson(Person):
         """One frame: target landmarks (68, 2) in crop pixels -> (S, S, 3) uint8."""
         size = self.resolution
         ring = follow_head(self.layout, self.points, points, size)
-        target = np.concatenate([points, ring, self.layout.border]).astype(np.float32)
+        target = self.layout.vertices(points, ring)
         map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles)
         frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:

@@ -1,0 +1,139 @@
+"""The warp renderer: a piecewise-affine warp of the source crop with a painted mouth interior."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from talking_heads import media
+from talking_heads.errors import InputError
+from talking_heads.landmarks import crop_for_points, detect_largest_face, make_detector, track_frames
+from talking_heads.landmarks.action_units import action_units
+from talking_heads.landmarks.face_model import face_scale
+from talking_heads.landmarks.motions import procedural_motion
+from talking_heads.landmarks.retarget import mouth_opening, retarget
+from talking_heads.landmarks.topology import INNER_LIPS
+from talking_heads.synthesis.base import Shot
+from talking_heads.synthesis.triangulation import MOUTH_STRIP
+from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
+
+SIZE = 256
+FAR_FROM_FACE = 1.0  # face units from every source landmark: "the background far from the face"
+
+
+@pytest.fixture(scope="module")
+def shot(portraits_dir) -> Shot:
+    image = media.read_image(portraits_dir / "s42.jpg")
+    points = detect_largest_face(make_detector("dlib"), image).points
+    crop = crop_for_points(points, SIZE)
+    return Shot(crop.crop(image), crop.to_crop(points))
+
+
+@pytest.fixture(scope="module")
+def driven(clips_dir, shot) -> tuple[np.ndarray, np.ndarray]:
+    """d0 (a man pulling faces) retargeted onto the portrait: (T, 68, 2) crop landmarks and the
+    driver's mouth opening (T,) in face units."""
+    with media.VideoReader(clips_dir / "d0.mp4") as reader:
+        track, _ = track_frames(reader.frames(), make_detector("dlib"), fps=25.0)
+    return retarget(shot.points, track), mouth_opening(track.points) / face_scale(track.points)
+
+
+def _luminance(frames: np.ndarray) -> np.ndarray:
+    return frames.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _polygon_mask(points: np.ndarray) -> np.ndarray:
+    mask = np.zeros((SIZE, SIZE), np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def test_driven_portrait_moves_its_mouth_and_keeps_its_background(shot, driven):
+    landmarks, driver_mouth = driven
+    frames = WarpRenderer().prepare([shot]).render(landmarks)
+    assert frames.shape == (len(landmarks), SIZE, SIZE, 3) and frames.dtype == np.uint8
+
+    # The mouth region darkens as the driver's mouth opens.
+    mouths = landmarks[:, 48:68]
+    low, high = np.floor(mouths.min(axis=(0, 1))).astype(int), np.ceil(mouths.max(axis=(0, 1))).astype(int)
+    mouth_light = _luminance(frames[:, low[1]:high[1], low[0]:high[0]]).mean(axis=(1, 2))
+    assert np.ptp(driver_mouth) > 0.1
+    assert np.corrcoef(mouth_light, driver_mouth)[0, 1] < -0.7
+    widest = int(np.argmax(driver_mouth))
+    inside = _polygon_mask(landmarks[widest, list(INNER_LIPS)])
+    change = np.abs(_luminance(frames[widest]) - _luminance(shot.image))[inside].mean()
+    assert change > 40
+
+    assert _far_background_change(shot, frames).max() < 1.0
+
+
+def _far_background_change(shot: Shot, frames: np.ndarray) -> np.ndarray:
+    """Mean absolute change per frame (T,) of the pixels far from the source's face."""
+    not_landmark = np.ones((SIZE, SIZE), np.uint8)
+    x, y = np.clip(np.round(shot.points), 0, SIZE - 1).astype(int).T
+    not_landmark[y, x] = 0
+    distance = cv2.distanceTransform(not_landmark, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    far = distance > FAR_FROM_FACE * face_scale(shot.points)
+    assert far.mean() > 0.03
+    return np.abs(frames.astype(np.float32) - shot.image).mean(axis=-1)[:, far].mean(axis=1)
+
+
+def test_head_shake_leaves_the_far_background_still(shot):
+    landmarks = procedural_motion("shake", shot.points, duration=2.0, image_size=(SIZE, SIZE)).points
+    frames = WarpRenderer().prepare([shot]).render(landmarks)
+    assert _luminance(np.abs(frames.astype(np.int16) - shot.image)).mean() > 3  # the head does turn
+    assert _far_background_change(shot, frames).max() < 1.0
+
+
+def test_source_landmarks_give_the_source_back(shot):
+    for step in (1, 2):
+        frame = WarpRenderer(WarpConfig(map_step=step)).prepare([shot]).render(shot.points[None])[0]
+        assert np.abs(frame.astype(int) - shot.image).max() <= 1
+
+
+def test_open_mouth_gets_a_dark_cavity_not_stretched_lips(shot):
+    units = action_units(shot.points)
+    opened = (shot.points + units["jaw_open"]).astype(np.float32)
+    inside = _polygon_mask(opened[list(INNER_LIPS)]) & ~_polygon_mask(shot.points[list(INNER_LIPS)])
+    lips = _polygon_mask(shot.points[48:60]) & ~_polygon_mask(shot.points[list(INNER_LIPS)])
+    lip_light = _luminance(shot.image)[lips].mean()
+    with_cavity = WarpRenderer().prepare([shot]).render(opened[None])[0]
+    without = WarpRenderer(WarpConfig(mouth_cavity=False)).prepare([shot]).render(opened[None])[0]
+    assert _luminance(with_cavity)[inside].mean() < 0.6 * lip_light
+    assert _luminance(with_cavity)[inside].mean() < _luminance(without)[inside].mean() - 20
+    # Lips keep their thickness: the lower lip moves down with the jaw rather than stretching.
+    lower_lip = _polygon_mask(opened[[54, 55, 56, 57, 58, 59, 48, 60, 67, 66, 65, 64]])
+    assert abs(_luminance(with_cavity)[lower_lip].mean() - lip_light) < 25
+
+
+def test_mesh_keeps_the_mouth_opening_as_its_own_strip(shot):
+    person = WarpRenderer().prepare([shot])
+    triangles = person.triangles
+    assert set(range(68)) <= set(np.unique(triangles).tolist())
+    edges = {frozenset(pair) for triangle in triangles.tolist() for pair in
+             ((triangle[0], triangle[1]), (triangle[1], triangle[2]), (triangle[0], triangle[2]))}
+    lip_ring = [(INNER_LIPS[k], INNER_LIPS[(k + 1) % 8]) for k in range(8)]
+    assert all(frozenset(pair) in edges for pair in lip_ring)
+    upper, lower = {61, 62, 63}, {65, 66, 67}
+    spanning = [t for t in triangles.tolist() if set(t) & upper and set(t) & lower]
+    assert sorted(map(sorted, spanning)) == sorted(sorted(t) for t in MOUTH_STRIP if set(t) & upper and set(t) & lower)
+
+
+def test_prepare_takes_the_shot_with_the_most_closed_mouth(shot):
+    opened = Shot(shot.image, (shot.points + action_units(shot.points)["jaw_open"]).astype(np.float32))
+    person = WarpRenderer().prepare([opened, shot])
+    assert np.array_equal(person.points, shot.points)
+    assert person.resolution == SIZE
+    assert person.render(np.zeros((0, 68, 2), np.float32)).shape == (0, SIZE, SIZE, 3)
+
+
+def test_bad_inputs_are_reported(shot):
+    with pytest.raises(InputError):
+        WarpRenderer().prepare([])
+    with pytest.raises(InputError):
+        WarpRenderer().prepare([Shot(shot.image[:, :200], shot.points)])
+    with pytest.raises(InputError):
+        WarpRenderer().prepare([Shot(shot.image, shot.points[:60])])
+    person = WarpRenderer().prepare([shot])
+    with pytest.raises(InputError):
+        person.render(shot.points[:60][None])
