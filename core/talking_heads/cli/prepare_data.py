@@ -7,7 +7,7 @@ from pathlib import Path
 
 from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.detect import BACKENDS
-from talking_heads.progress import progress_bar
+from talking_heads.progress import cancel_on_interrupt, progress_bar
 from talking_heads.training.prepare import PrepareConfig, prepare_dataset
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,8 @@ def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.Argu
 def run(args: argparse.Namespace) -> int:
     config = PrepareConfig(frames=args.frames, resolution=args.resolution)
     detector = make_detector(args.backend, device=args.device)
-    with progress_bar(enabled=not args.quiet) as progress:
-        report = prepare_dataset(args.inputs, args.output, detector, config, progress=progress)
+    with cancel_on_interrupt() as cancelled, progress_bar(enabled=not args.quiet) as progress:
+        report = prepare_dataset(args.inputs, args.output, detector, config, progress=progress, cancelled=cancelled)
     log.info("%s: %d videos prepared, %d already done, %d skipped; %d usable videos in the dataset",
              args.output, len(report.prepared), len(report.skipped), len(report.failed), report.total_videos)
     return 0

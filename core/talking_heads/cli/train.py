@@ -87,7 +87,9 @@ def settings(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
 @contextlib.contextmanager
 def stop_requests() -> Iterator[CancelFn]:
     """Ctrl-C (or SIGTERM) asks the run to save and stop after the current step; a second
-    Ctrl-C a moment later quits at once."""
+    Ctrl-C a moment later quits at once. Unlike `progress.cancel_on_interrupt` this also takes
+    SIGTERM and ignores a repeat within a second: under torchrun every process gets the
+    terminal's Ctrl-C and then the one torchrun forwards."""
     first: list[float] = []
 
     def handler(signum: int, frame: object) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from talking_heads import media
-from talking_heads.errors import InputError, MediaError, NoFaceError, OutputError
+from talking_heads.errors import InputError, NoFaceError, OutputError
 from talking_heads.landmarks import LandmarkDetector, TrackerConfig, stable_crops, track_frames
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.training import dataset as fmt
@@ -139,7 +139,7 @@ def prepare_dataset(inputs: list[Path], output: Path, detector: LandmarkDetector
             try:
                 write_video(output, name, path, crop_video(path, detector, config, cancelled), config, detector.name)
                 prepared.append(name)
-            except (NoFaceError, MediaError) as error:
+            except InputError as error:  # no face, unreadable, or frames of changing size
                 log.warning("skipping %s: %s", path, error)
                 failed.append(f"{name}: {error}")
         fmt.write_index(output, config.resolution)
