@@ -4,7 +4,7 @@ The same two full models serve meta-learning and fine-tuning; what differs is wh
 psi and discriminator column w come from:
 
     meta-learning:  psi = P E(frames, sketches), w = W_i           (EmbedderIdentity, VideoColumns)
-    fine-tuning:    psi = psi' and w = w', both trainable vectors   (LearnedVector twice)
+    fine-tuning:    psi = psi' and w = w', both trainable vectors   (PersonIdentity, LearnedVector)
 
 Each full model's forward returns its losses (weighted, summed for backward) and diagnostics.
 """

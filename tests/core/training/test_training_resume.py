@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,8 +94,6 @@ def test_used_run_folder_and_missing_checkpoint(tmp_path, uninterrupted, tiny_da
 
 
 def copy_run(source: Path, target: Path) -> Path:
-    import shutil
-
     shutil.copytree(source, target)
     return target
 
