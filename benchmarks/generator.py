@@ -106,10 +106,9 @@ def measure_speed(args: argparse.Namespace) -> dict:
         for fast in paths.values():  # warm-up: weight packing, kernel selection, allocator
             fast(sketches[:1], psi)
             fast(sketches, psi)
-        for round_index in range(args.rounds):
+        for _ in range(args.rounds):
             timer.run("conv", conv, repeats=CONV_REPEATS)  # a block as long as a frame: same exposure to load
-            if round_index < 2:  # the trained module itself, for comparison
-                timer.run("module b1", lambda: generator(sketches[:1], psi))
+            timer.run("module b1", lambda: generator(sketches[:1], psi))  # the trained module, for comparison
             for name, fast in paths.items():
                 timer.run(f"{name} b1", lambda: fast(sketches[:1], psi))
                 timer.run(f"{name} b8", lambda: fast(sketches, psi))
@@ -194,7 +193,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (best is kept)")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved timing rounds (best is kept)")
     parser.add_argument("--cpu-time", action="store_true", help="process CPU time instead of wall time (--threads 1)")
     parser.add_argument("--skip-memory", action="store_true", help="do not measure the training step")
     parser.add_argument("--training-step-memory", action="store_true", help=argparse.SUPPRESS)

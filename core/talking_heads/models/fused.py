@@ -12,6 +12,10 @@ from torch import Tensor, nn
 
 from talking_heads.models.blocks import INSTANCE_NORM_EPS, AdaptiveInstanceNorm, Identity, InstanceNorm
 
+# oneDNN's packed-weight convolution (what torch's own compiler uses on the CPU); plain conv2d without it
+ONEDNN_PACKING = torch.backends.mkldnn.is_available() and all(
+    hasattr(torch.ops.mkldnn, op) for op in ("_reorder_convolution_weight", "_convolution_pointwise"))
+
 
 class FrozenConv(nn.Module):
     """A convolution with fixed weights. On a CPU with oneDNN its weights are packed into
@@ -30,7 +34,7 @@ class FrozenConv(nn.Module):
         return super()._apply(fn, recurse)
 
     def packed_weight(self, x: Tensor) -> Tensor | None:
-        if x.device.type != "cpu" or not torch.backends.mkldnn.is_available():
+        if x.device.type != "cpu" or not ONEDNN_PACKING:
             return None
         if x.dtype not in self._packed:
             self._packed[x.dtype] = torch.ops.mkldnn._reorder_convolution_weight(
