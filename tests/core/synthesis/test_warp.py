@@ -14,6 +14,7 @@ from talking_heads.landmarks.motions import procedural_motion
 from talking_heads.landmarks.retarget import mouth_opening, retarget
 from talking_heads.landmarks.topology import INNER_LIPS
 from talking_heads.synthesis.base import Shot
+from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
 from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
 
 SIZE = 256
@@ -35,6 +36,17 @@ def driven(clips_dir, shot) -> tuple[np.ndarray, np.ndarray]:
     with media.VideoReader(clips_dir / "d0.mp4") as reader:
         track, _ = track_frames(reader.frames(), make_detector("dlib"), fps=25.0)
     return retarget(shot.points, track), mouth_opening(track.points) / face_scale(track.points)
+
+
+@pytest.fixture(scope="module")
+def smiling() -> Shot:
+    """An open-mouthed source showing its upper teeth: the astronaut that ships with scikit-image."""
+    from skimage import data
+
+    image = data.astronaut()
+    points = detect_largest_face(make_detector("dlib"), image).points
+    crop = crop_for_points(points, SIZE)
+    return Shot(crop.crop(image), crop.to_crop(points))
 
 
 def _luminance(frames: np.ndarray) -> np.ndarray:
@@ -103,6 +115,72 @@ def test_open_mouth_gets_a_dark_cavity_not_stretched_lips(shot):
     # Lips keep their thickness: the lower lip moves down with the jaw rather than stretching.
     lower_lip = _polygon_mask(opened[[54, 55, 56, 57, 58, 59, 48, 60, 67, 66, 65, 64]])
     assert abs(_luminance(with_cavity)[lower_lip].mean() - lip_light) < 25
+
+
+def _teeth_like(image: np.ndarray) -> np.ndarray:
+    """Bright, low-saturation pixels (H, W) of an RGB image."""
+    saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1]
+    return (_luminance(image) > 190) & (saturation < 60)
+
+
+def _band(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """The pixels (H, W) bool between two polylines (3, 2) from left to right."""
+    return _polygon_mask(np.concatenate([top, bottom[::-1]]))
+
+
+def test_opening_an_open_mouth_keeps_its_teeth_under_the_upper_lip(smiling):
+    points = smiling.points
+    upper, lower = points[[61, 62, 63]], points[[67, 66, 65]]
+    assert mouth_opening(points) > 5  # the source shows its teeth
+    teeth = _band(upper + 0.1 * (lower - upper), upper + 0.5 * (lower - upper))
+    assert _teeth_like(smiling.image)[teeth].mean() > 0.8
+
+    opened = (points + 0.8 * action_units(points)["jaw_open"]).astype(np.float32)
+    frame = WarpRenderer().prepare([smiling]).render(opened[None])[0]
+    # The upper teeth hang from the upper lip, which hardly moves: the same pixels are still there.
+    new_upper, new_lower = opened[[61, 62, 63]], opened[[67, 66, 65]]
+    moved_teeth = _band(new_upper + 0.1 * (lower - upper), new_upper + 0.5 * (lower - upper))
+    assert _teeth_like(frame)[moved_teeth].mean() > 0.8
+    assert np.abs(frame[moved_teeth].astype(float).mean(axis=0) - smiling.image[teeth].mean(axis=0)).max() < 12
+    # Below the teeth, down to the lowered lower lip, the new gap is dark.
+    gap = _band(new_upper + 1.2 * (lower - upper), new_lower - 0.15 * (new_lower - new_upper))
+    assert gap.sum() > 100
+    assert _luminance(frame)[gap].mean() < 0.3 * _luminance(smiling.image)[teeth].mean()
+
+
+def test_closing_an_open_mouth_meets_the_lips_over_the_teeth(smiling):
+    points = smiling.points
+    jaw = action_units(points)["jaw_open"]
+    person = WarpRenderer().prepare([smiling])
+    upper, lower = points[[61, 62, 63]], points[[67, 66, 65]]
+    # Closed exactly (the opening is linear in the amount), and closed further than the lips allow:
+    # they meet rather than cross, and the lower lip covers the teeth.
+    closed = -mouth_opening(points) / (mouth_opening(points + jaw) - mouth_opening(points))
+    for amount in (closed, 1.5 * closed):
+        frame = person.render((points + amount * jaw)[None].astype(np.float32))[0]
+        assert _teeth_like(frame)[_band(upper + 0.1 * (lower - upper), lower)].mean() < 0.2
+
+
+def test_mouth_halves_keep_their_height_and_squeeze_without_crossing(smiling):
+    points = smiling.points
+    scale = float(face_scale(points))
+    split = MouthSplit.from_source(smiling.image, points, scale)
+    hang = split.seam - points[list(UPPER_LIP)]  # (3, 2) from the upper inner lip to the seam
+    assert (hang @ down_axis(points) > 2).all()
+
+    jaw = action_units(points)["jaw_open"]
+    opened = (points + 0.8 * jaw).astype(np.float32)
+    top, bottom = split.halves(opened, float(face_scale(opened)))
+    assert np.abs(top - opened[list(UPPER_LIP)] - hang).max() < 0.5  # the upper half keeps its place
+    extra = mouth_opening(opened) - mouth_opening(points)
+    assert np.abs((bottom - top) @ down_axis(opened) - extra).max() < 1.0  # the gap is the extra opening
+
+    crossed = meet_crossed_lips(points - 0.6 * jaw)  # the lower lip pushed far above the upper one
+    gaps = (crossed[list(LOWER_LIP)] - crossed[list(UPPER_LIP)]) @ down_axis(crossed)
+    assert np.abs(gaps).max() < 1e-3  # the lips meet
+    top, bottom = split.halves(crossed, float(face_scale(crossed)))
+    assert np.abs(top - bottom).max() < 1e-3  # both halves squeezed flat where the lips meet
+    assert np.abs((top - crossed[list(UPPER_LIP)]) @ down_axis(crossed)).max() < 1e-3
 
 
 def test_mesh_carries_no_source_pixels_across_the_mouth(shot):
