@@ -78,8 +78,8 @@ def _interior(coverage: np.ndarray, local: np.ndarray, colours: MouthColours, te
     arch = np.sin(np.pi * u) ** 0.7
     upper, lower = float((local[62] - corner) @ down), float((local[66] - corner) @ down)
     height = max(lower - upper, 1.0)
-    depth = cv2.GaussianBlur(coverage, (0, 0), 0.3 * height)
-    depth = np.clip((depth - 0.5) / max(float(depth.max()) - 0.5, 1e-3), 0, 1)[..., None]  # 0 at the outline, 1 deepest
+    inside = cv2.distanceTransform((coverage > 0.5).astype(np.uint8), cv2.DIST_L2, 3)  # pixels from the outline
+    depth = np.sqrt(inside / max(float(inside.max()), 1.0))[..., None]  # 0 at the outline, 1 deepest
     layer = colours.walls + depth * (colours.cavity - colours.walls)
     soft = max(feather, 1.0)
     tongue_line = (lower - 0.35 * height) * arch

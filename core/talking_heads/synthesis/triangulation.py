@@ -162,11 +162,19 @@ def affine_table(target: np.ndarray, source: np.ndarray, triangles: np.ndarray) 
     return np.concatenate([np.array([[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]]), rows]).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class ExactPatch:
+    """A box of pixels where the warp is computed exactly, from some of the mesh's triangles."""
+
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in crop pixels, x1 and y1 excluded
+    triangles: np.ndarray  # (K,) indices of the triangles drawn there; pixels none covers stay interpolated
+
+
 class WarpMaps:
     """Builds `cv2.remap` maps from target to source pixels for a mesh, exactly on a grid of points
     `step` pixels apart (the centres of step x step blocks) and bilinearly in between; the warp is
     piecewise linear, so this is exact inside triangles and off by a fraction of a pixel near edges.
-    An optional box is computed exactly at every pixel: where the mesh squeezes much of the source
+    An `ExactPatch` is computed exactly at every pixel: where the mesh squeezes much of the source
     into a few pixels (lips closing over teeth), interpolating would smear what is squeezed."""
 
     def __init__(self, size: int, step: int):
@@ -176,9 +184,8 @@ class WarpMaps:
         self.full_x, self.full_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
 
     def build(self, target: np.ndarray, source: np.ndarray, triangles: np.ndarray,
-              exact: tuple[int, int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """target, source (V, 2) vertices; exact: a box (x0, y0, x1, y1) of pixels to compute
-        exactly -> map_x, map_y (S, S) float32."""
+              exact: ExactPatch | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """target, source (V, 2) vertices -> map_x, map_y (S, S) float32."""
         table = affine_table(target, source, triangles)
         coarse_vertices = (target - (self.step - 1) / 2) / self.step
         index_map = triangle_index_map(coarse_vertices, triangles, self.grid_x.shape)
@@ -195,18 +202,17 @@ class WarpMaps:
         return map_x, map_y
 
     def _exact(self, map_x: np.ndarray, map_y: np.ndarray, target: np.ndarray, triangles: np.ndarray,
-               table: np.ndarray, box: tuple[int, int, int, int]) -> None:
-        """Overwrite the maps inside the box with the exact warp of the triangles that reach into it."""
-        x0, y0, x1, y1 = np.clip(box, 0, self.size)
+               table: np.ndarray, patch: ExactPatch) -> None:
+        """Overwrite the maps inside the patch's box with the exact warp of its triangles, in place."""
+        x0, y0, x1, y1 = np.clip(patch.box, 0, self.size)
         if x1 <= x0 or y1 <= y0:
             return
-        corners = target[triangles]  # (N, 3, 2)
-        low, high = corners.min(axis=1), corners.max(axis=1)
-        near = np.flatnonzero((high[:, 0] >= x0 - 1) & (low[:, 0] <= x1) & (high[:, 1] >= y0 - 1) & (low[:, 1] <= y1))
-        index_map = triangle_index_map(target - np.array([x0, y0], np.float32), triangles[near],
-                                       (y1 - y0, x1 - x0), numbers=near + 1)
-        map_x[y0:y1, x0:x1], map_y[y0:y1, x0:x1] = _apply(table[index_map], self.full_x[y0:y1, x0:x1],
-                                                          self.full_y[y0:y1, x0:x1])
+        index_map = triangle_index_map(target - np.array([x0, y0], np.float32), triangles[patch.triangles],
+                                       (y1 - y0, x1 - x0), numbers=patch.triangles + 1)
+        covered = index_map > 0
+        exact_x, exact_y = _apply(table[index_map], self.full_x[y0:y1, x0:x1], self.full_y[y0:y1, x0:x1])
+        np.copyto(map_x[y0:y1, x0:x1], exact_x, where=covered)
+        np.copyto(map_y[y0:y1, x0:x1], exact_y, where=covered)
 
 
 def _apply(coefficients: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,11 +22,12 @@ import numpy as np
 from talking_heads.errors import InputError
 from talking_heads.landmarks.face_model import face_scale
 from talking_heads.landmarks.retarget import mouth_opening
-from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS
+from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, OUTER_LIPS
 from talking_heads.synthesis.base import Person, Renderer, Shot
 from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
 from talking_heads.synthesis.mouth import MouthColours, paint_cavity
-from talking_heads.synthesis.triangulation import MeshLayout, WarpMaps, face_layout, follow_head, mesh_triangles
+from talking_heads.synthesis.triangulation import (ExactPatch, MeshLayout, WarpMaps, face_layout, follow_head,
+                                                   mesh_triangles)
 
 _MOUTH_BOX_MARGIN = 3  # pixels around the inner lips computed exactly
 
@@ -86,6 +87,9 @@ class WarpPerson(Person):
                                               ring_scale=config.ring_scale, anchor_scale=config.anchor_scale,
                                               border_per_side=config.border_points)
         self.triangles = mesh_triangles(self.points, self.layout, size)
+        seams = range(self.layout.first_seam, self.layout.first_seam + 6)
+        lips_and_inside = [*OUTER_LIPS, *INNER_LIPS, *seams]
+        self.mouth = np.flatnonzero(np.isin(self.triangles, lips_and_inside).any(axis=1))  # warped exactly
         self.scale = float(face_scale(self.points))
         self.split = MouthSplit.from_source(self.image, self.points, self.scale)
         self.source_vertices = self.layout.vertices(self.points, np.concatenate([self.split.seam, self.split.seam]))
@@ -112,7 +116,8 @@ class WarpPerson(Person):
         upper, lower = self.split.halves(points, scale)
         ring = follow_head(self.layout, self.points, points, size)
         target = self.layout.vertices(points, np.concatenate([upper, lower]), ring)
-        map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles, exact=_mouth_box(points))
+        exact = ExactPatch(_mouth_box(points), self.mouth)
+        map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles, exact)
         frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:
             self._paint_gap(frame, points, scale, upper, lower)
