@@ -64,6 +64,13 @@ class MouthSplit:
         return top.astype(np.float32), (top + gap).astype(np.float32)
 
 
+    def squeeze(self, points: np.ndarray, scale: float) -> float:
+        """Pixels by which target landmarks (68, 2) with `scale` pixels per face unit open less than
+        the source in their most closed column; 0 where they open as wide or wider."""
+        span = points[list(LOWER_LIP)] - points[list(UPPER_LIP)]
+        return float(np.max(self.opening * scale - span @ down_axis(points), initial=0.0))
+
+
 def down_axis(points: np.ndarray) -> np.ndarray:
     """Unit vector perpendicular to the mouth's corner-to-corner line, pointing down. (68, 2) -> (2,)"""
     chord = (points[CORNERS[1]] - points[CORNERS[0]]).astype(np.float64)

@@ -30,6 +30,7 @@ from talking_heads.synthesis.triangulation import (ExactPatch, MeshLayout, WarpM
                                                    mesh_triangles)
 
 _MOUTH_BOX_MARGIN = 3  # pixels around the inner lips computed exactly
+_SMEAR_FREE_SQUEEZE = 1.0  # pixels the mouth's halves may be squeezed before the mouth is computed exactly
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ class WarpPerson(Person):
         upper, lower = self.split.halves(points, scale)
         ring = follow_head(self.layout, self.points, points, size)
         target = self.layout.vertices(points, np.concatenate([upper, lower]), ring)
-        exact = ExactPatch(_mouth_box(points), self.mouth)
+        squeezed = self.split.squeeze(points, scale) > _SMEAR_FREE_SQUEEZE
+        exact = ExactPatch(_mouth_box(points), self.mouth) if squeezed else None
         map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles, exact)
         frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:

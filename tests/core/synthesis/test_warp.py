@@ -152,13 +152,18 @@ def test_closing_an_open_mouth_meets_the_lips_over_the_teeth(smiling):
     points = smiling.points
     jaw = action_units(points)["jaw_open"]
     person = WarpRenderer().prepare([smiling])
+    exact = WarpRenderer(WarpConfig(map_step=1)).prepare([smiling])
     upper, lower = points[[61, 62, 63]], points[[67, 66, 65]]
     # Closed exactly (the opening is linear in the amount), and closed further than the lips allow:
     # they meet rather than cross, and the lower lip covers the teeth.
     closed = -mouth_opening(points) / (mouth_opening(points + jaw) - mouth_opening(points))
     for amount in (closed, 1.5 * closed):
-        frame = person.render((points + amount * jaw)[None].astype(np.float32))[0]
+        target = (points + amount * jaw)[None].astype(np.float32)
+        frame = person.render(target)[0]
         assert _teeth_like(frame)[_band(upper + 0.1 * (lower - upper), lower)].mean() < 0.2
+        # The squeezed teeth are not smeared over the lips by the map's interpolation.
+        lips = _polygon_mask(target[0, 48:60])
+        assert np.abs(frame.astype(int) - exact.render(target)[0]).max(axis=-1)[lips].max() <= 20
 
 
 def test_mouth_halves_keep_their_height_and_squeeze_without_crossing(smiling):
