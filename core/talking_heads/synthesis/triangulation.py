@@ -27,6 +27,7 @@ _ANCHOR_BORDER_CLEARANCE = 0.04  # the same for anchors
 _RING_SLACK = 0.7  # share of the gap to the anchors that a ring point may move, so the ring never folds over them
 _RING_CLEARANCE = 1.12  # the ring stays at least this many times the face's reach from the face centre
 _SUBPIXEL_BITS = 4
+_SLIVER_SHARE = 0.2  # a triangle squeezed below this share of its source area is a sliver
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,20 @@ def affine_table(target: np.ndarray, source: np.ndarray, triangles: np.ndarray) 
     return np.concatenate([np.array([[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]]), rows]).astype(np.float32)
 
 
+def drawing_order(target: np.ndarray, source: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """The order (N,) to draw triangles in: those squeezed to a sliver (or turned over) first, then
+    the rest, each group in the mesh's own order. The rasteriser gives a triangle the pixels its
+    edges touch, and a sliver's affine map sends a pixel just off it far across the source; drawn
+    first, its neighbours take those pixels back. Triangles with no source area keep their place."""
+    def doubled_area(points: np.ndarray) -> np.ndarray:
+        first, second, third = np.moveaxis(points[triangles].astype(np.float64), 1, 0)  # (N, 2) each
+        (ax, ay), (bx, by) = (second - first).T, (third - first).T
+        return ax * by - ay * bx
+    before = doubled_area(source)
+    squeezed = doubled_area(target) * np.sign(before) < _SLIVER_SHARE * np.abs(before)
+    return np.argsort(~squeezed, kind="stable")
+
+
 @dataclass(frozen=True)
 class ExactPatch:
     """A box of pixels where the warp is computed exactly, from some of the mesh's triangles."""
@@ -187,8 +202,9 @@ class WarpMaps:
               exact: ExactPatch | None = None) -> tuple[np.ndarray, np.ndarray]:
         """target, source (V, 2) vertices -> map_x, map_y (S, S) float32."""
         table = affine_table(target, source, triangles)
+        order = drawing_order(target, source, triangles)
         coarse_vertices = (target - (self.step - 1) / 2) / self.step
-        index_map = triangle_index_map(coarse_vertices, triangles, self.grid_x.shape)
+        index_map = triangle_index_map(coarse_vertices, triangles[order], self.grid_x.shape, numbers=order + 1)
         map_x, map_y = _apply(table[index_map], self.grid_x, self.grid_y)
         if self.step == 1:
             return map_x, map_y
@@ -198,12 +214,15 @@ class WarpMaps:
         map_x = cv2.resize(map_x, full, interpolation=cv2.INTER_LINEAR) + self.full_x
         map_y = cv2.resize(map_y, full, interpolation=cv2.INTER_LINEAR) + self.full_y
         if exact is not None:
-            self._exact(map_x, map_y, target, triangles, table, exact)
+            rank = np.argsort(order)  # (N,) where each triangle comes in the drawing order
+            drawn = exact.triangles[np.argsort(rank[exact.triangles], kind="stable")]
+            self._exact(map_x, map_y, target, triangles, table, ExactPatch(exact.box, drawn))
         return map_x, map_y
 
     def _exact(self, map_x: np.ndarray, map_y: np.ndarray, target: np.ndarray, triangles: np.ndarray,
                table: np.ndarray, patch: ExactPatch) -> None:
-        """Overwrite the maps inside the patch's box with the exact warp of its triangles, in place."""
+        """Overwrite the maps inside the patch's box with the exact warp of its triangles (drawn in
+        the order given), in place."""
         x0, y0, x1, y1 = np.clip(patch.box, 0, self.size)
         if x1 <= x0 or y1 <= y0:
             return

@@ -166,6 +166,20 @@ def test_closing_an_open_mouth_meets_the_lips_over_the_teeth(smiling):
         assert np.abs(frame.astype(int) - exact.render(target)[0]).max(axis=-1)[lips].max() <= 20
 
 
+def _stray_pixels(image: np.ndarray) -> int:
+    """How many pixels differ from the median of their 3 x 3 neighbourhood by over 40 grey levels."""
+    light = _luminance(image)
+    return int((np.abs(light - cv2.medianBlur(light.astype(np.uint8), 3)) > 40).sum())
+
+
+def test_a_broad_smile_scatters_no_stray_pixels(smiling):
+    # The smile pulls the mouth corners almost onto the nostril-to-jaw edges: triangles there
+    # become slivers, whose edge pixels must not sample far across the source.
+    landmarks = procedural_motion("smile", smiling.points, duration=2.5, image_size=(SIZE, SIZE)).points
+    frames = WarpRenderer().prepare([smiling]).render(landmarks)
+    assert max(_stray_pixels(frame) for frame in frames) <= _stray_pixels(smiling.image) + 5
+
+
 def test_mouth_halves_keep_their_height_and_squeeze_without_crossing(smiling):
     points = smiling.points
     scale = float(face_scale(points))
