@@ -168,13 +168,17 @@ def drawing_order(target: np.ndarray, source: np.ndarray, triangles: np.ndarray)
     the rest, each group in the mesh's own order. The rasteriser gives a triangle the pixels its
     edges touch, and a sliver's affine map sends a pixel just off it far across the source; drawn
     first, its neighbours take those pixels back. Triangles with no source area keep their place."""
-    def doubled_area(points: np.ndarray) -> np.ndarray:
-        first, second, third = np.moveaxis(points[triangles].astype(np.float64), 1, 0)  # (N, 2) each
-        (ax, ay), (bx, by) = (second - first).T, (third - first).T
-        return ax * by - ay * bx
-    before = doubled_area(source)
-    squeezed = doubled_area(target) * np.sign(before) < _SLIVER_SHARE * np.abs(before)
+    before = _doubled_areas(source, triangles)
+    squeezed = _doubled_areas(target, triangles) * np.sign(before) < _SLIVER_SHARE * np.abs(before)
     return np.argsort(~squeezed, kind="stable")
+
+
+def _doubled_areas(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each triangle (N,); the sign tells which way its corners turn, so
+    it flips when the triangle is turned over."""
+    first, second, third = np.moveaxis(vertices[triangles].astype(np.float64), 1, 0)  # (N, 2) each
+    (ax, ay), (bx, by) = (second - first).T, (third - first).T
+    return ax * by - ay * bx
 
 
 @dataclass(frozen=True)

@@ -211,11 +211,12 @@ def test_mesh_carries_no_source_pixels_across_the_mouth(shot):
     lip_ring = [(INNER_LIPS[k], INNER_LIPS[(k + 1) % 8]) for k in range(8)]
     assert all(frozenset(pair) in edges for pair in lip_ring)
     first_seam = person.layout.first_seam
-    upper, lower = {61, 62, 63, *range(first_seam, first_seam + 3)}, {65, 66, 67, *range(first_seam + 3, first_seam + 6)}
+    upper = {*UPPER_LIP, *range(first_seam, first_seam + 3)}  # the upper inner lip and the seam's upper copy
+    lower = {*LOWER_LIP, *range(first_seam + 3, first_seam + 6)}
     spanning = [t for t in triangles.tolist() if set(t) & upper and set(t) & lower]
     assert len(spanning) == 6  # the gap between the halves
     source = person.source_vertices[spanning]  # (6, 3, 2)
-    (ax, ay), (bx, by) = np.moveaxis(source[:, 1] - source[:, 0], 1, 0), np.moveaxis(source[:, 2] - source[:, 0], 1, 0)
+    (ax, ay), (bx, by) = (source[:, 1] - source[:, 0]).T, (source[:, 2] - source[:, 0]).T
     area = np.abs(ax * by - ay * bx) / 2
     assert area.max() < 1e-3  # each maps onto the seam, a line: no texture is stretched over the gap
 
