@@ -1,0 +1,191 @@
+"""Turns a shot (its settings in the blend file) into a worker job and where its result goes.
+
+Everything is checked here, before anything changes: a bad shot raises UserError. The only
+things written are cache files: the rig's landmark track and copies of packed portraits.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from ..logic import job_args
+from ..logic.errors import UserError
+from ..logic.frames import DriverSpan, StripLayout, clip_span, strip_span
+from ..logic.track_file import write_track
+from ..props.preferences import compute
+from . import compat, rig_sampler
+
+DEFAULT_OUTPUT = "//talking_heads"  # beside the blend file
+
+
+@dataclass(frozen=True)
+class PreparedShot:
+    scene: str  # the 3D scene the shot belongs to
+    shot: str
+    job: dict[str, Any]  # the animate job, as AnimateJob.to_dict() writes it
+    folder: Path  # the frames
+    output: str  # PLATE, TEXTURE or BOTH
+    layout: StripLayout  # where the plate goes (duration: the expected frame count)
+    plate_scene: str  # the scene whose sequencer gets the plate
+    texture_target: str | None  # object to texture, or None: a new plane
+
+
+@dataclass(frozen=True)
+class DriverPlan:
+    driver: str
+    fps: float | None
+    frames: tuple[int, int] | None
+    scene_start: int
+    count: int
+    track_cache: str = ""
+    motion_duration: float = 4.0
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "shot"
+
+
+def absolute(path: str) -> str:
+    return str(Path(bpy.path.abspath(path)).resolve()) if path else ""
+
+
+def output_folder(shot: bpy.types.PropertyGroup) -> Path:
+    folder = shot.output_folder or f"{DEFAULT_OUTPUT}/{safe_name(shot.name)}"
+    if folder.startswith("//") and not bpy.data.filepath:
+        raise UserError("the blend file is not saved, so there is no folder beside it for the frames: "
+                        "save it first, or choose an output folder in the Output panel")
+    return Path(absolute(folder))
+
+
+def cache_folder(folder: Path) -> Path:
+    """Landmark tracks and portrait copies: beside the blend file, else beside the frames."""
+    if bpy.data.filepath:
+        return Path(absolute(f"{DEFAULT_OUTPUT}/cache"))
+    return folder.parent / "cache"
+
+
+def frame_range(scene: bpy.types.Scene, shot: bpy.types.PropertyGroup) -> tuple[int, int]:
+    if shot.use_scene_range:
+        return scene.frame_start, scene.frame_end
+    return shot.frame_start, shot.frame_end
+
+
+def portrait_paths(shot: bpy.types.PropertyGroup, cache: Path) -> list[str]:
+    paths = [_portrait_path(item, cache) for item in shot.portraits if item.image or item.filepath]
+    return job_args.check_sources(paths)
+
+
+def _portrait_path(item: bpy.types.PropertyGroup, cache: Path) -> str:
+    image = item.image
+    if image is None:
+        return absolute(item.filepath)
+    if image.packed_file is not None:
+        suffix = Path(image.filepath).suffix or ".png"
+        target = cache / f"portrait-{safe_name(image.name)}{suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(image.packed_file.data))
+        return str(target)
+    if image.source != "FILE" or not image.filepath:
+        raise UserError(f"the image '{image.name}' has no file: save it as an image file first")
+    return absolute(image.filepath)
+
+
+def plan_driver(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup,
+                cache: Path) -> DriverPlan:
+    if shot.driver == "MOTION":
+        start, end = frame_range(scene, shot)
+        count = _range_count(start, end)
+        fps = rig_sampler.scene_fps(scene)
+        return DriverPlan(job_args.motion_driver(shot.motion), fps, None, start, count,
+                          motion_duration=count / fps)
+    if shot.driver == "RIG":
+        return _plan_rig(context, scene, shot, cache)
+    return _plan_video(context, shot, cache)
+
+
+def _range_count(start: int, end: int) -> int:
+    if end < start:
+        raise UserError(f"the frame range {start}..{end} is empty: the end must not come before the start")
+    return end - start + 1
+
+
+def _plan_rig(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup,
+              cache: Path) -> DriverPlan:
+    start, end = frame_range(scene, shot)
+    _range_count(start, end)
+    track = rig_sampler.sample_rig(context, shot.rig, start, end)
+    path = write_track(cache / f"{safe_name(shot.name)}-rig.npz", track.points, track.valid, track.size,
+                       track.fps, track.source)
+    return DriverPlan(str(path), track.fps, None, start, len(track.points))
+
+
+def _plan_video(context: bpy.types.Context, shot: bpy.types.PropertyGroup, cache: Path) -> DriverPlan:
+    try:
+        path, span = _video_span(context, shot)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    digest = hashlib.sha1(path.encode()).hexdigest()[:8]
+    return DriverPlan(path, None, span.frames(), span.scene_start, span.count,
+                      track_cache=str(cache / f"{safe_name(Path(path).stem)}-{digest}.track.npz"))
+
+
+def _video_span(context: bpy.types.Context, shot: bpy.types.PropertyGroup) -> tuple[str, DriverSpan]:
+    """The clip's file and the part of it used: from a movie strip, or a file."""
+    if shot.video_source == "STRIP":
+        strip = compat.find_strip(compat.sequencer_scene(context), shot.video_strip)
+        if strip is None or strip.type != "MOVIE":
+            raise UserError(f"no movie strip named '{shot.video_strip}' in the sequencer: choose one in the Driver panel")
+        path = _existing_video(strip.filepath)
+        return path, strip_span(int(strip.frame_start), int(strip.frame_offset_start),
+                                int(strip.frame_final_duration), shot.frame_offset, shot.frame_count)
+    path = _existing_video(shot.video_path)
+    return path, clip_span(shot.frame_offset, shot.frame_count, _clip_frames(path), shot.frame_start)
+
+
+def _existing_video(path: str) -> str:
+    full = absolute(path)
+    if not full or not Path(full).is_file():
+        raise UserError(f"the driver video {full or '(none chosen)'} was not found: choose an existing video file")
+    return full
+
+
+def _clip_frames(path: str) -> int:
+    """The clip's frame count, read by Blender's own video decoder."""
+    clip = bpy.data.movieclips.load(path, check_existing=False)
+    try:
+        return int(clip.frame_duration)
+    finally:
+        bpy.data.movieclips.remove(clip)
+
+
+def texture_target(context: bpy.types.Context, shot: bpy.types.PropertyGroup) -> str | None:
+    if shot.texture_object is not None:
+        return shot.texture_object.name
+    active = context.active_object
+    return active.name if active is not None and active.type == "MESH" and active.select_get() else None
+
+
+def prepare_shot(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup) -> PreparedShot:
+    """Everything the job needs, checked; UserError names the first problem."""
+    if not any(item.image or item.filepath for item in shot.portraits):
+        job_args.check_sources([])
+    folder = output_folder(shot)
+    cache = cache_folder(folder)
+    sources = portrait_paths(shot, cache)
+    plan = plan_driver(context, scene, shot, cache)
+    job = job_args.animate_job(
+        sources=sources, driver=plan.driver, output=str(folder), renderer=shot.renderer,
+        person=absolute(shot.person_file) if shot.person_mode == "PERSON_FILE" else "",
+        full_frame=shot.full_frame, fps=plan.fps, frames=plan.frames,
+        retarget=job_args.Retarget(shot.expression, shot.head_motion, shot.follow_position, shot.follow_scale,
+                                   shot.smoothing),
+        motion_duration=plan.motion_duration, motion_intensity=shot.motion_intensity,
+        track_cache=plan.track_cache, compute=compute(context))
+    return PreparedShot(scene.name, shot.name, job, folder, shot.output,
+                        StripLayout(plan.scene_start, plan.count, shot.channel),
+                        compat.sequencer_scene(context).name, texture_target(context, shot))

@@ -1,0 +1,91 @@
+"""Finding the generator's Python environment and describing what its `ping` found."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+ORIGIN_FILE = "origin.json"  # written into the package by install.py: {"project": "<folder>"}
+PYTHON_VARIABLE = "TALKING_HEADS_PYTHON"  # overrides the search, e.g. on a render farm
+
+
+def venv_python(env: Path) -> Path:
+    return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _as_python(path: Path) -> Path:
+    """A virtual environment folder or a python executable -> the executable."""
+    return venv_python(path) if path.is_dir() else path
+
+
+def project_folder(package_dir: Path) -> Path | None:
+    """The Talking Heads folder the add-on came from: named in its origin file, or its parent
+    folder when Blender loads the add-on straight from the project."""
+    origin = package_dir / ORIGIN_FILE
+    if origin.is_file():
+        try:
+            return Path(json.loads(origin.read_text(encoding="utf-8"))["project"])
+        except (ValueError, KeyError, TypeError):
+            return None
+    parent = package_dir.parent
+    return parent if (parent / "install.py").is_file() and (parent / "core").is_dir() else None
+
+
+def candidates(preference: str, package_dir: Path, environ: Mapping[str, str]) -> list[tuple[str, Path]]:
+    """Where to look for the worker's python, in order, each with where it came from."""
+    found: list[tuple[str, Path]] = []
+    if preference.strip():
+        found.append(("the add-on's preferences", _as_python(Path(preference.strip()).expanduser())))
+    if environ.get(PYTHON_VARIABLE):
+        found.append((f"${PYTHON_VARIABLE}", _as_python(Path(environ[PYTHON_VARIABLE]))))
+    project = project_folder(package_dir)
+    if project is not None:
+        found.append((f"the project folder {project}", venv_python(project / ".venv")))
+    return found
+
+
+def find_worker_python(preference: str, package_dir: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """The python that runs `talking_heads.worker`; UserError with the fix when there is none."""
+    tried = candidates(preference, package_dir, environ)
+    if tried and preference.strip():
+        origin, python = tried[0]
+        if not python.is_file():
+            raise UserError(f"no Python found at {python} (set in {origin}): choose the .venv folder that "
+                            "`python install.py` made in the Talking Heads folder")
+        return python
+    for _, python in tried:
+        if python.is_file():
+            return python
+    looked = "; ".join(f"{python} ({origin})" for origin, python in tried) or "nowhere (no project folder known)"
+    raise UserError("the generator's Python environment was not found (looked at: " + looked + "). "
+                    "In the Talking Heads folder run `python install.py`, then choose its .venv folder "
+                    "in Preferences > Add-ons > Talking Heads > Python environment")
+
+
+def describe_ping(result: Mapping[str, Any]) -> list[str]:
+    """The lines a user reads after 'Check environment': device, renderers, weights, fixes."""
+    lines = [f"Device: {describe_device(result.get('device', {}))}",
+             f"Library {result.get('version', '?')}, torch {result.get('torch', '?')}, Python {result.get('python', '?')}"]
+    renderers = result.get("renderers", {})
+    if renderers:
+        usable = [name for name, ok in renderers.items() if ok]
+        lines.append("Renderers: " + (", ".join(usable) if usable else "none"))
+    for name, path in (result.get("weights") or {}).items():
+        lines.append(f"Weights {name}: {path if path else 'missing'}")
+    for item in result.get("missing", []):
+        lines.append(f"Missing: {item.get('what', '?')}; fix: {item.get('fix', '?')}")
+    return lines
+
+
+def describe_device(device: Mapping[str, Any]) -> str:
+    kind = device.get("type", "cpu")
+    if kind == "cuda":
+        memory = device.get("memory_gb")
+        return f"CUDA GPU {device.get('name', '?')}" + (f", {memory:.1f} GB" if memory else "")
+    if kind == "mps":
+        return "Apple GPU (MPS)"
+    return f"CPU{' ' + device['name'] if device.get('name') else ''} (no CUDA GPU found)"

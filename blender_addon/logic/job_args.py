@@ -1,0 +1,96 @@
+"""The worker's `animate` job, built from plain values gathered from a shot.
+
+The keys are those of the library's `AnimateJob.to_dict()`; the add-on never imports the library,
+so this module is where the two meet. Every check here fails with a UserError that says what to do.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+RENDERERS = ("auto", "neural", "warp")
+MOTIONS = ("talk", "nod", "shake", "blink", "smile", "idle")
+DEVICES = ("auto", "cuda", "cpu")
+PRECISIONS = ("auto", "float32", "float16", "bfloat16")
+
+
+@dataclass(frozen=True)
+class Retarget:
+    """How strongly the driver's motion is moved onto the portrait (the library's RetargetConfig)."""
+
+    expression: float = 1.0  # 0: keep the portrait's own expression
+    head_motion: float = 1.0  # strength of the head's rotation, scale and shift
+    follow_position: bool = True  # follow the driver's movement in the frame
+    follow_scale: bool = True  # follow the driver's distance to the camera
+    smoothing: float = 0.0  # seconds of Gaussian smoothing over time; 0: none
+
+
+@dataclass(frozen=True)
+class Compute:
+    """Where and how the generator runs (the add-on's preferences)."""
+
+    device: str = "auto"
+    precision: str = "auto"
+    batch_size: int = 8
+
+
+def motion_driver(name: str) -> str:
+    if name not in MOTIONS:
+        raise UserError(f"unknown built-in motion {name!r}: choose one of {', '.join(MOTIONS)}")
+    return f"motion:{name}"
+
+
+def check_sources(sources: list[str]) -> list[str]:
+    if not sources:
+        raise UserError("no portrait: add one or more images of the person in the Portrait panel")
+    for source in sources:
+        if not Path(source).is_file():
+            raise UserError(f"portrait image not found: {source}; choose an existing image file")
+    return [str(Path(source).resolve()) for source in sources]
+
+
+def check_driver(driver: str) -> str:
+    if driver.startswith("motion:"):
+        return motion_driver(driver.split(":", 1)[1])
+    if not driver:
+        raise UserError("no driver: choose a video clip, a face rig or a built-in motion in the Driver panel")
+    if not Path(driver).is_file():
+        raise UserError(f"driver file not found: {driver}; choose an existing video clip")
+    return str(Path(driver).resolve())
+
+
+def check_output(folder: str) -> str:
+    path = Path(folder)
+    if not folder or folder.startswith("//") or not path.is_absolute():  # "//": Blender's relative paths
+        raise UserError(f"the output folder {folder!r} is not a full path: save the blend file first "
+                        "(the default folder is beside it) or choose a folder in the Output panel")
+    if path.exists() and not path.is_dir():
+        raise UserError(f"the output {folder} is a file; choose a folder for the frames")
+    return str(path)
+
+
+def animate_job(*, sources: list[str], driver: str, output: str, renderer: str = "auto", person: str = "",
+                full_frame: bool = True, fps: float | None = None, frames: tuple[int, int] | None = None,
+                retarget: Retarget = Retarget(), motion_duration: float = 4.0, motion_intensity: float = 1.0,
+                track_cache: str = "", compute: Compute = Compute()) -> dict[str, Any]:
+    """The `job` object of an animate command; UserError on anything the worker would refuse."""
+    if renderer not in RENDERERS:
+        raise UserError(f"unknown renderer {renderer!r}: choose one of {', '.join(RENDERERS)}")
+    if person and not Path(person).is_file():
+        raise UserError(f"person file not found: {person}; fine-tune one or clear the field")
+    if compute.device not in DEVICES or compute.precision not in PRECISIONS or compute.batch_size < 1:
+        raise UserError(f"bad compute settings {compute}: check the add-on's preferences")
+    if frames is not None and not 0 <= frames[0] < frames[1]:
+        raise UserError(f"empty frame range {frames[0]}..{frames[1]}: the end must come after the start")
+    return {
+        "sources": check_sources(sources), "driver": check_driver(driver), "output": check_output(output),
+        "renderer": renderer, "person": person or None, "full_frame": bool(full_frame),
+        "fps": None if fps is None else float(fps), "frames": None if frames is None else list(frames),
+        "retarget": asdict(retarget), "motion_duration": float(motion_duration),
+        "motion_intensity": float(motion_intensity), "track_cache": track_cache or None,
+        "device": compute.device, "precision": compute.precision, "batch_size": int(compute.batch_size),
+        "resume": False,
+    }

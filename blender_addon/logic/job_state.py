@@ -1,0 +1,101 @@
+"""What the add-on knows about a running job, built from the worker's events."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from .protocol import EXIT, Event
+
+CRASH_LOG_LINES = 8  # lines of the worker's output shown when it dies
+
+
+class JobStatus(enum.Enum):
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass
+class JobState:
+    """Progress, frames written and the outcome of one job."""
+
+    job_id: str
+    label: str = ""  # what the user calls it, e.g. the shot name
+    status: JobStatus = JobStatus.RUNNING
+    stage: str = "starting"
+    done: int = 0
+    total: int | None = None
+    frames_written: int = 0
+    last_frame: str | None = None
+    message: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+    worker_died: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status is not JobStatus.RUNNING
+
+    @property
+    def fraction(self) -> float:
+        if self.status is JobStatus.DONE:
+            return 1.0
+        return min(1.0, self.done / self.total) if self.total else 0.0
+
+    def apply(self, event: Event) -> None:
+        """Update from one event of this job (or the worker's exit)."""
+        if self.finished:
+            return
+        handler = _HANDLERS.get(event.kind)
+        if handler is not None:
+            handler(self, event)
+
+    def status_text(self) -> str:
+        name = f"{self.label}: " if self.label else ""
+        if self.status is JobStatus.RUNNING:
+            count = f" {self.done}/{self.total}" if self.total else (f" {self.done}" if self.done else "")
+            return f"{name}{self.stage}{count}"
+        return f"{name}{self.message}"
+
+
+def _on_progress(state: JobState, event: Event) -> None:
+    state.stage = str(event.get("stage", state.stage))
+    state.done = int(event.get("done", state.done))
+    total = event.get("total")
+    state.total = int(total) if total is not None else None
+
+
+def _on_frame(state: JobState, event: Event) -> None:
+    state.frames_written = max(state.frames_written, int(event.get("index", state.frames_written + 1)))
+    state.last_frame = event.get("path") or state.last_frame
+
+
+def _on_done(state: JobState, event: Event) -> None:
+    state.result = dict(event.get("result") or {})
+    state.frames_written = int(state.result.get("frames", state.frames_written))
+    state.status = JobStatus.DONE
+    state.message = f"{state.frames_written} frames written ({state.result.get('renderer', '?')} renderer)"
+
+
+def _on_error(state: JobState, event: Event) -> None:
+    state.frames_written = int(event.get("frames", state.frames_written))
+    if event.get("type") == "Cancelled":
+        state.status = JobStatus.CANCELLED
+        state.message = f"cancelled; the {state.frames_written} frames written are kept"
+    else:
+        state.status = JobStatus.FAILED
+        state.message = str(event.get("message", "the generator failed"))
+
+
+def _on_exit(state: JobState, event: Event) -> None:
+    state.status = JobStatus.FAILED
+    state.worker_died = True
+    code = event.get("returncode")
+    log = [line for line in event.get("log", []) if line.strip()][-CRASH_LOG_LINES:]
+    tail = ("; its last lines:\n" + "\n".join(log)) if log else ""
+    state.message = (f"the generator process stopped unexpectedly (exit code {code}); it is restarted "
+                     f"on the next job and the {state.frames_written} frames written are kept{tail}")
+
+
+_HANDLERS = {"progress": _on_progress, "frame": _on_frame, "done": _on_done, "error": _on_error, EXIT: _on_exit}

@@ -1,0 +1,44 @@
+"""Camera projection of world points to render pixels (origin top-left, x right, y down)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def render_size(resolution_x: int, resolution_y: int, percentage: int) -> tuple[int, int]:
+    """The rendered image's (width, height) in pixels, as Blender computes it."""
+    scale = percentage / 100.0
+    return max(1, int(resolution_x * scale)), max(1, int(resolution_y * scale))
+
+
+def project_points(points: np.ndarray, view: np.ndarray, projection: np.ndarray,
+                   size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """World points (N, 3) -> pixels (N, 2) float32 and in_front (N,) bool.
+
+    `view` is the camera's world-to-camera matrix (4, 4), `projection` its camera-to-clip matrix
+    (4, 4) as `Object.calc_matrix_camera` returns it for the render size.
+    """
+    points = np.asarray(points, np.float64)
+    homogeneous = np.concatenate([points, np.ones((len(points), 1))], axis=1)  # (N, 4)
+    clip = homogeneous @ (np.asarray(projection, np.float64) @ np.asarray(view, np.float64)).T  # (N, 4)
+    w = clip[:, 3]
+    in_front = w > 1e-9
+    safe_w = np.where(in_front, w, 1.0)
+    ndc = clip[:, :2] / safe_w[:, None]  # (N, 2) in [-1, 1] inside the frame
+    width, height = size
+    pixels = np.empty((len(points), 2), np.float32)
+    pixels[:, 0] = (ndc[:, 0] + 1.0) * 0.5 * width
+    pixels[:, 1] = (1.0 - ndc[:, 1]) * 0.5 * height
+    return pixels, in_front
+
+
+def pixel_ray(pixel: tuple[float, float], view: np.ndarray, projection: np.ndarray,
+              size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The world ray (origin (3,), unit direction (3,)) through a render pixel."""
+    width, height = size
+    ndc = np.array([2.0 * pixel[0] / width - 1.0, 1.0 - 2.0 * pixel[1] / height])
+    inverse = np.linalg.inv(np.asarray(projection, np.float64) @ np.asarray(view, np.float64))
+    near = inverse @ np.array([ndc[0], ndc[1], -1.0, 1.0])
+    far = inverse @ np.array([ndc[0], ndc[1], 1.0, 1.0])
+    near, far = near[:3] / near[3], far[:3] / far[3]
+    direction = far - near
+    return near, direction / np.linalg.norm(direction)

@@ -1,0 +1,40 @@
+"""THEADS_OT_add_landmark_rig: a ready 68-point face rig an animator keyframes directly."""
+from __future__ import annotations
+
+import bpy
+from bpy.props import BoolProperty
+
+from ..blender.landmark_rig import add_camera_for, add_landmark_rig
+from .common import OperatorResult
+
+
+class THEADS_OT_add_landmark_rig(bpy.types.Operator):
+    """Add a 68-point landmark face with shape keys (jaw, smile, blinks, brows, lips) on a head bone;
+    the active shot is driven by it"""
+
+    bl_idname = "theads.add_landmark_rig"
+    bl_label = "Add Landmark Rig"
+    bl_options = {"REGISTER", "UNDO"}
+
+    add_camera: BoolProperty(name="Add camera when missing", default=True,
+                             description="Add a scene camera looking at the face when the scene has none")
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return context.mode == "OBJECT"
+
+    def execute(self, context: bpy.types.Context) -> OperatorResult:
+        armature, mesh = add_landmark_rig(context)
+        note = ""
+        if self.add_camera and context.scene.camera is None:
+            add_camera_for(context, armature)
+            note = " and a camera looking at it"
+        shot = context.scene.theads.active()
+        if shot is not None:
+            shot.driver, shot.rig = "RIG", mesh
+        self.report({"INFO"}, f"added the face rig '{armature.name}'{note}: keyframe the shape keys of "
+                              f"'{mesh.name}' and the bone 'head'")
+        return {"FINISHED"}
+
+
+OPERATOR = THEADS_OT_add_landmark_rig

@@ -1,0 +1,55 @@
+"""THEADS_OT_check_environment: ask the worker what it found (device, renderers, weights)."""
+from __future__ import annotations
+
+import bpy
+
+from ..blender.runtime import RUNTIME
+from ..logic.environment import describe_ping
+from ..logic.errors import UserError
+from ..logic.protocol import Event
+from .common import OperatorResult
+
+PING_TIMEOUT_S = 120
+
+
+class THEADS_OT_check_environment(bpy.types.Operator):
+    """Start the generator and show its device (GPU or CPU), renderers and weights, and what is missing"""
+
+    bl_idname = "theads.check_environment"
+    bl_label = "Check Environment"
+
+    def execute(self, context: bpy.types.Context) -> OperatorResult:
+        settings = context.window_manager.theads
+        try:
+            if bpy.app.background:
+                show(settings, describe_ping(RUNTIME.ask(context, "ping", PING_TIMEOUT_S)), ok=True)
+            else:
+                RUNTIME.request(context, "ping", show_event)
+                show(settings, ["Starting the generator..."], ok=False)
+        except UserError as error:
+            show(settings, [str(error)], ok=False)
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        for line in settings.environment.splitlines():
+            self.report({"INFO"}, line)
+        return {"FINISHED"}
+
+
+def show(settings: bpy.types.PropertyGroup, lines: list[str], ok: bool) -> None:
+    settings.environment = "\n".join(lines)
+    settings.environment_ok = ok
+
+
+def show_event(event: Event) -> None:
+    """The ping's answer, shown in the preferences and panel (run later, by the timer)."""
+    settings = bpy.data.window_managers[0].theads
+    if event.kind == "done":
+        show(settings, describe_ping(event.get("result") or {}), ok=True)
+    elif event.kind == "error":
+        show(settings, [str(event.get("message"))], ok=False)
+    else:
+        log = [line for line in event.get("log", []) if line.strip()][-6:]
+        show(settings, [f"The generator stopped (exit code {event.get('returncode')}):", *log], ok=False)
+
+
+OPERATOR = THEADS_OT_check_environment

@@ -1,0 +1,102 @@
+"""Per-scene settings: the list of shots, each a complete job (portrait, driver, range, output)."""
+from __future__ import annotations
+
+import bpy
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
+                       PointerProperty, StringProperty)
+
+from ..logic.job_args import MOTIONS
+
+DRIVER_ITEMS = [("VIDEO", "Video clip", "The face in a video clip drives the portrait"),
+                ("RIG", "Face rig", "A landmark rig in the scene, seen through the scene camera"),
+                ("MOTION", "Built-in motion", "A procedural motion made from the portrait itself")]
+VIDEO_SOURCE_ITEMS = [("FILE", "File", "A video file"), ("STRIP", "Movie strip", "A movie strip in the sequencer")]
+MOTION_ITEMS = [(name, name.title(), "") for name in MOTIONS]
+PERSON_ITEMS = [("FEED_FORWARD", "Feed-forward", "The person model made from the portraits at once"),
+                ("PERSON_FILE", "Person file", "A fine-tuned person model (.safetensors) saved earlier")]
+OUTPUT_ITEMS = [("PLATE", "Plate", "An image strip in the Video Sequence Editor"),
+                ("TEXTURE", "Texture", "An image-sequence texture on a material"),
+                ("BOTH", "Both", "A plate and a texture")]
+RENDERER_ITEMS = [("auto", "Auto", "Neural when its weights are found, else warp"),
+                  ("neural", "Neural", "The paper's generator (needs weights)"),
+                  ("warp", "Warp", "A classical landmark-driven warp, no weights needed")]
+
+
+class THeadsPortrait(bpy.types.PropertyGroup):
+    image: PointerProperty(name="Image", type=bpy.types.Image, description="An image data-block of the person")
+    filepath: StringProperty(name="File", subtype="FILE_PATH", description="An image file of the person")
+
+
+class THeadsShot(bpy.types.PropertyGroup):
+    # name: the shot's name (PropertyGroup.name)
+    portraits: CollectionProperty(type=THeadsPortrait)
+    active_portrait: IntProperty()
+    person_mode: EnumProperty(name="Person model", items=PERSON_ITEMS, default="FEED_FORWARD")
+    person_file: StringProperty(name="Person file", subtype="FILE_PATH")
+
+    driver: EnumProperty(name="Driver", items=DRIVER_ITEMS, default="MOTION")
+    video_source: EnumProperty(name="Video", items=VIDEO_SOURCE_ITEMS, default="FILE")
+    video_path: StringProperty(name="Video file", subtype="FILE_PATH")
+    video_strip: StringProperty(name="Movie strip", description="Name of a movie strip in the sequencer")
+    frame_offset: IntProperty(name="Frame offset", min=0, description="Clip frames skipped at its start")
+    frame_count: IntProperty(name="Frames", min=0, description="Clip frames used; 0: to the clip's end")
+    rig: PointerProperty(name="Rig", type=bpy.types.Object, description="An object with bound landmarks")
+    motion: EnumProperty(name="Motion", items=MOTION_ITEMS, default="talk")
+    motion_intensity: FloatProperty(name="Intensity", default=1.0, min=0.0, soft_max=2.0)
+    use_scene_range: BoolProperty(name="Scene range", default=True,
+                                  description="Use the scene's frame range (rig and motion drivers)")
+    frame_start: IntProperty(name="Start", default=1, description="Scene frame where the result starts")
+    frame_end: IntProperty(name="End", default=250, description="Last scene frame (rig and motion drivers)")
+
+    expression: FloatProperty(name="Expression", default=1.0, min=0.0, soft_max=2.0,
+                              description="Strength of the driver's expressions on the portrait")
+    head_motion: FloatProperty(name="Head motion", default=1.0, min=0.0, soft_max=2.0,
+                               description="Strength of the driver's head rotation")
+    follow_position: BoolProperty(name="Follow position", default=True,
+                                  description="The head follows the driver's movement in the frame")
+    follow_scale: BoolProperty(name="Follow scale", default=True,
+                               description="The head follows the driver's distance to the camera")
+    smoothing: FloatProperty(name="Smoothing", default=0.0, min=0.0, soft_max=0.5, subtype="TIME_ABSOLUTE",
+                             unit="TIME_ABSOLUTE", description="Seconds of smoothing over time (0: none)")
+
+    output: EnumProperty(name="Output", items=OUTPUT_ITEMS, default="PLATE")
+    output_folder: StringProperty(name="Folder", subtype="DIR_PATH",
+                                  description="Where the frames go; empty: a folder beside the blend file")
+    channel: IntProperty(name="Channel", default=2, min=1, max=128)
+    full_frame: BoolProperty(name="Full frame", default=True,
+                             description="Paste the head back into the portrait; off: the square crop")
+    renderer: EnumProperty(name="Renderer", items=RENDERER_ITEMS, default="auto")
+
+    plate_strip: StringProperty(description="The plate strip this shot made (updated in place)")
+    texture_image: PointerProperty(type=bpy.types.Image, description="The texture this shot made")
+    texture_object: PointerProperty(type=bpy.types.Object, description="The object showing the texture")
+    status: StringProperty(name="Last result")
+
+
+class THeadsSceneSettings(bpy.types.PropertyGroup):
+    shots: CollectionProperty(type=THeadsShot)
+    active_shot: IntProperty(name="Active shot")
+
+    def active(self) -> THeadsShot | None:
+        if 0 <= self.active_shot < len(self.shots):
+            return self.shots[self.active_shot]
+        return None
+
+    def add_shot(self, name: str = "Shot") -> THeadsShot:
+        shot = self.shots.add()
+        existing = {s.name for s in self.shots}
+        shot.name = unique_name(name, existing)
+        self.active_shot = len(self.shots) - 1
+        return shot
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    index = 1
+    while f"{name}.{index:03d}" in taken:
+        index += 1
+    return f"{name}.{index:03d}"
+
+
+CLASSES = (THeadsPortrait, THeadsShot, THeadsSceneSettings)

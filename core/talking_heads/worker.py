@@ -1,0 +1,346 @@
+"""`python -m talking_heads.worker`: the JSON-lines job server that the Blender add-on talks to.
+
+One JSON object per line on stdin (commands) and on stdout (events); stdout carries nothing
+else (logging and stray prints go to stderr). The worker stays alive between jobs and keeps the
+prepared persons, so a second render of the same portrait starts at once.
+
+Commands (each but quit with an "id" chosen by the caller):
+    {"cmd": "animate", "id": ID, "job": {AnimateJob.to_dict()}}   queued; one job runs at a time
+    {"cmd": "landmarks", "id": ID, "image": PATH}                 68 landmarks of the largest face
+    {"cmd": "cancel", "id": ID}                                   stop job ID (finished frames stay)
+    {"cmd": "ping", "id": ID}                                     answered at once, even during a job
+    {"cmd": "quit"}                                               cancel what runs, then exit
+Events, each with the id of the command it answers:
+    {"event": "ready", "version": ..., "protocol": 1, "pid": ...}  once, at start
+    {"event": "progress", "id": ID, "done": N, "total": N|null, "stage": "landmarks"|"render"}
+    {"event": "frame", "id": ID, "index": N, "path": PATH|null}    after frame N (1-based) is written
+    {"event": "done", "id": ID, "result": {...}}                   the command's result
+    {"event": "error", "id": ID|null, "type": NAME, "message": TEXT, "frames": N}
+A cancelled job ends with an error of type "Cancelled"; every command with an id ends with
+exactly one done or error event. A malformed line gets an error event (id null when it had
+none) and the worker carries on.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from talking_heads import __version__
+from talking_heads.errors import Cancelled, InputError, TalkingHeadsError
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 1
+PROGRESS_INTERVAL_S = 0.1  # progress events of one stage at most this often (the last one always)
+
+
+class ProtocolError(InputError):
+    """A command line that is not a valid command."""
+
+    def __init__(self, message: str, job_id: str | None = None):
+        super().__init__(message)
+        self.job_id = job_id
+
+
+@dataclass
+class Command:
+    cmd: str
+    job_id: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_command(line: str) -> Command:
+    """A command from one input line; ProtocolError (with the id when one was readable) if not."""
+    try:
+        message = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"malformed command line (not JSON: {error.msg}): {line[:200]!r}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError(f"malformed command line (not a JSON object): {line[:200]!r}")
+    job_id = message.pop("id", None)
+    command = Command(str(message.pop("cmd", "")), None if job_id is None else str(job_id), message)
+    if command.cmd not in HANDLERS:
+        raise ProtocolError(f"unknown command {command.cmd!r}: use one of {', '.join(HANDLERS)}", command.job_id)
+    if command.job_id is None and command.cmd != "quit":
+        raise ProtocolError(f"the {command.cmd!r} command needs an \"id\"")
+    return command
+
+
+class EventWriter:
+    """Writes events as JSON lines; safe to call from the reader and the job thread."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def __call__(self, event: str, job_id: str | None = None, **fields: Any) -> None:
+        line = json.dumps({"event": event, "id": job_id, **fields}, default=str, separators=(",", ":"))
+        with self.lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def error(self, job_id: str | None, error: BaseException, frames: int = 0) -> None:
+        self("error", job_id, type=_error_type(error), message=_error_message(error), frames=frames)
+
+
+def _error_type(error: BaseException) -> str:
+    if _is_out_of_memory(error):
+        return "OutOfMemory"
+    return type(error).__name__ if isinstance(error, TalkingHeadsError) else "InternalError"
+
+
+def _error_message(error: BaseException) -> str:
+    if isinstance(error, TalkingHeadsError):
+        return str(error)
+    if _is_out_of_memory(error):
+        return ("out of GPU memory: lower the batch size in the add-on's preferences (or --batch-size), "
+                "or use the CPU")
+    return f"internal error {type(error).__name__}: {error} (the traceback is in the worker's log)"
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
+
+
+class Throttle:
+    """Passes a progress update when its stage changed, it is the last, or enough time passed."""
+
+    def __init__(self, interval: float = PROGRESS_INTERVAL_S):
+        self.interval = interval
+        self.last: tuple[str, float] = ("", 0.0)
+
+    def __call__(self, done: int, total: int | None, stage: str) -> bool:
+        now = time.monotonic()
+        if stage != self.last[0] or done == total or now - self.last[1] >= self.interval:
+            self.last = (stage, now)
+            return True
+        return False
+
+
+def preload() -> None:
+    """Import the heavy modules on the main thread, before the job thread starts: torch's own
+    imports are not safe to run from two threads at once (a ping while the first job loads)."""
+    import torch.hub  # noqa: F401
+
+    from talking_heads import pipeline  # noqa: F401
+    from talking_heads.landmarks import dlib_detector, fan_detector  # noqa: F401
+
+
+class Worker:
+    """Reads commands, runs jobs one at a time on a job thread, writes events."""
+
+    def __init__(self, emit: EventWriter):
+        preload()
+        from talking_heads.pipeline import PersonCache
+
+        self.emit = emit
+        self.people = PersonCache()
+        self.jobs: queue.Queue[Command | None] = queue.Queue()
+        self.cancelled: set[str] = set()
+        self.running: str | None = None
+        self.quitting = False
+        self._detector: Any = None
+        self.thread = threading.Thread(target=self._run_jobs, name="talking-heads-jobs", daemon=True)
+
+    def serve(self, lines: Iterable[str]) -> int:
+        """Answer commands until `quit` or the end of input; returns the exit status."""
+        self.thread.start()
+        self.emit("ready", version=__version__, protocol=PROTOCOL_VERSION, pid=os.getpid())
+        for line in lines:
+            if line.strip() and not self.handle(line):
+                break
+        self.stop()
+        return 0
+
+    def handle(self, line: str) -> bool:
+        """One command line; False when it was `quit`."""
+        try:
+            command = parse_command(line)
+        except ProtocolError as error:
+            self.emit.error(error.job_id, error)
+            return True
+        return HANDLERS[command.cmd](self, command)
+
+    def stop(self) -> None:
+        """Cancel the running and queued jobs, then let the job thread end."""
+        self.quitting = True
+        if self.running is not None:
+            self.cancelled.add(self.running)
+        self.jobs.put(None)
+        self.thread.join()
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def _queue(self, command: Command) -> bool:
+        self.jobs.put(command)
+        return True
+
+    def _cancel(self, command: Command) -> bool:
+        self.cancelled.add(str(command.job_id))
+        return True
+
+    def _ping(self, command: Command) -> bool:
+        try:
+            self.emit("done", command.job_id, result={**describe_environment(), "busy": self.running})
+        except Exception as error:  # a broken installation is reported, not fatal
+            log.exception("ping failed")
+            self.emit.error(command.job_id, error)
+        return True
+
+    def _quit(self, command: Command) -> bool:
+        return False
+
+    # -- the job thread ---------------------------------------------------------------------------
+
+    def _warm_up(self) -> None:
+        """Load the landmark detector's models before the first job asks for them."""
+        from talking_heads.landmarks import make_detector
+
+        started = time.monotonic()
+        try:
+            self._detector = make_detector("auto")
+        except Exception:  # the job that needs it will report the problem
+            log.exception("warming up the landmark detector failed")
+            return
+        log.info("warm: landmark detector %s ready in %.1f s", self._detector.name, time.monotonic() - started)
+
+    def _run_jobs(self) -> None:
+        self._warm_up()
+        while (command := self.jobs.get()) is not None:
+            if self.quitting or command.job_id in self.cancelled:
+                self.emit.error(command.job_id, Cancelled("cancelled before it started"))
+                self.cancelled.discard(str(command.job_id))
+                continue
+            self.running = command.job_id
+            try:
+                JOBS[command.cmd](self, command)
+            finally:
+                self.running = None
+                self.cancelled.discard(str(command.job_id))
+
+    def _animate(self, command: Command) -> None:
+        from talking_heads.pipeline import AnimateJob, animate
+
+        job_id = str(command.job_id)
+        written = 0
+        throttle = Throttle()
+
+        def on_frame(index: int, path: Path | None) -> None:
+            nonlocal written
+            written = index
+            self.emit("frame", job_id, index=index, path=None if path is None else str(path))
+
+        def progress(done: int, total: int | None, stage: str) -> None:
+            if throttle(done, total, stage):
+                self.emit("progress", job_id, done=done, total=total, stage=stage)
+
+        try:
+            job = AnimateJob.from_dict(_job_fields(command))
+            log.info("job %s: %s -> %s", job_id, job.driver, job.output)
+            result = animate(job, progress=progress, cancelled=lambda: self.quitting or job_id in self.cancelled,
+                             on_frame=on_frame, people=self.people)
+        except Exception as error:  # every failure becomes an event; the worker lives on
+            self._failed(job_id, error, written)
+            return
+        self.emit("done", job_id, result={"output": str(result.output), "frames": result.frames,
+                                          "renderer": result.renderer, "fps": result.fps,
+                                          "size": list(result.size), "notes": list(result.notes)})
+
+    def _landmarks(self, command: Command) -> None:
+        from talking_heads import media
+        from talking_heads.landmarks import detect_largest_face, make_detector
+
+        try:
+            path = Path(str(command.fields.get("image", "")))
+            image = media.read_image(path)
+            self._detector = self._detector or make_detector("auto")
+            face = detect_largest_face(self._detector, image, path.name)
+        except Exception as error:
+            self._failed(str(command.job_id), error, 0)
+            return
+        self.emit("done", command.job_id, result={"points": face.points.tolist(), "box": face.box.tolist(),
+                                                  "size": [image.shape[1], image.shape[0]],
+                                                  "backend": self._detector.name})
+
+    def _failed(self, job_id: str, error: Exception, frames: int) -> None:
+        if not isinstance(error, TalkingHeadsError):
+            log.error("job %s failed:\n%s", job_id, "".join(traceback.format_exception(error)))
+        self.emit.error(job_id, error, frames)
+
+
+def describe_environment() -> dict[str, Any]:
+    """What `ping` reports: device, renderers and weights found, and what is missing with the fix."""
+    import platform
+
+    import torch
+
+    from talking_heads.devices import resolve_device
+    from talking_heads.landmarks import fan_detector
+    from talking_heads.synthesis import CHECKPOINT_VARIABLE, WEIGHTS_FOLDER, configured_checkpoint
+
+    device = resolve_device("auto")
+    info: dict[str, Any] = {"type": device.type, "name": platform.processor() or platform.machine()}
+    if device.type == "cuda":
+        properties = torch.cuda.get_device_properties(0)
+        info.update(name=properties.name, memory_gb=round(properties.total_memory / 2**30, 1))
+    checkpoint = configured_checkpoint()
+    fan = fan_detector.weights_available()
+    missing = []
+    if checkpoint is None:
+        missing.append({"what": "neural renderer weights (the warp renderer works without them)",
+                        "fix": f"put a meta-learned checkpoint (made by `talking-heads train`) at "
+                               f"{WEIGHTS_FOLDER / 'meta.safetensors'}, or set {CHECKPOINT_VARIABLE} to one"})
+    if not fan:
+        missing.append({"what": "FAN landmark weights (dlib finds the landmarks meanwhile)",
+                        "fix": f"{sys.executable} -c \"import face_alignment as f; "
+                               f"f.FaceAlignment(f.LandmarksType.TWO_D, device='cpu')\""})
+    return {"version": __version__, "python": platform.python_version(), "executable": sys.executable,
+            "torch": torch.__version__, "device": info, "renderers": {"warp": True, "neural": checkpoint is not None},
+            "weights": {"neural checkpoint": None if checkpoint is None else str(checkpoint),
+                        "FAN landmarks": str(fan_detector.weights_folder()) if fan else None},
+            "missing": missing}
+
+
+def _job_fields(command: Command) -> dict[str, Any]:
+    job = command.fields.get("job")
+    if not isinstance(job, dict):
+        raise InputError("an animate command needs a \"job\" object (AnimateJob.to_dict())")
+    return job
+
+
+HANDLERS: dict[str, Callable[[Worker, Command], bool]] = {
+    "animate": Worker._queue, "landmarks": Worker._queue, "cancel": Worker._cancel,
+    "ping": Worker._ping, "quit": Worker._quit,
+}
+JOBS: dict[str, Callable[[Worker, Command], None]] = {"animate": Worker._animate, "landmarks": Worker._landmarks}
+
+
+def protocol_stream() -> TextIO:
+    """The real stdout for protocol lines; file descriptor 1 and sys.stdout then go to stderr,
+    so that no print (ours, a library's or C code's) can corrupt the protocol."""
+    stream = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    return stream
+
+
+def main() -> int:
+    out = protocol_stream()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    return Worker(EventWriter(out)).serve(sys.stdin)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Finding the generator's environment, and what the add-on shows after 'Check environment'."""
+import json
+
+import pytest
+
+from blender_addon.logic.environment import PYTHON_VARIABLE, describe_ping, find_worker_python, venv_python
+from blender_addon.logic.errors import UserError
+
+
+def make_env(folder):
+    python = venv_python(folder)
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    return python
+
+
+def test_the_preference_wins_and_may_name_the_venv_folder(tmp_path):
+    python = make_env(tmp_path / "chosen")
+    assert find_worker_python(str(tmp_path / "chosen"), tmp_path / "addon", {}) == python
+    assert find_worker_python(str(python), tmp_path / "addon", {}) == python
+    with pytest.raises(UserError, match="no Python found at"):
+        find_worker_python(str(tmp_path / "missing"), tmp_path / "addon", {})
+
+
+def test_an_installed_addon_finds_the_project_it_came_from(tmp_path):
+    project_python = make_env(tmp_path / "project" / ".venv")
+    package = tmp_path / "extensions" / "talking_heads_blender"
+    package.mkdir(parents=True)
+    (package / "origin.json").write_text(json.dumps({"project": str(tmp_path / "project")}))
+    assert find_worker_python("", package, {}) == project_python
+    other = make_env(tmp_path / "farm")
+    assert find_worker_python("", package, {PYTHON_VARIABLE: str(other)}) == other
+
+
+def test_an_addon_inside_the_project_finds_its_venv(tmp_path):
+    (tmp_path / "install.py").write_text("")
+    (tmp_path / "core").mkdir()
+    python = make_env(tmp_path / ".venv")
+    assert find_worker_python("", tmp_path / "blender_addon", {}) == python
+
+
+def test_no_environment_says_how_to_make_one(tmp_path):
+    with pytest.raises(UserError, match="python install.py"):
+        find_worker_python("", tmp_path / "addon", {})
+
+
+def test_the_ping_report_names_the_device_and_the_fixes():
+    lines = describe_ping({"device": {"type": "cuda", "name": "NVIDIA H200", "memory_gb": 139.8},
+                           "version": "0.1.0", "torch": "2.13.0", "python": "3.11.7",
+                           "renderers": {"warp": True, "neural": False},
+                           "weights": {"neural checkpoint": None},
+                           "missing": [{"what": "neural renderer weights", "fix": "put a checkpoint at w/meta"}]})
+    assert lines[0] == "Device: CUDA GPU NVIDIA H200, 139.8 GB"
+    assert "Renderers: warp" in lines and "Weights neural checkpoint: missing" in lines
+    assert "Missing: neural renderer weights; fix: put a checkpoint at w/meta" in lines
+    assert describe_ping({"device": {"type": "cpu", "name": "x86_64"}})[0] == "Device: CPU x86_64 (no CUDA GPU found)"

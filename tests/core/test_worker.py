@@ -1,0 +1,202 @@
+"""The worker: the JSON-lines job server the Blender add-on talks to (tests/core: no bpy needed)."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from talking_heads.pipeline import AnimateJob
+from talking_heads.synthesis.warp import WarpRenderer
+from talking_heads.worker import EventWriter, Worker
+
+PROJECT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120
+
+
+class Events:
+    """A stream the worker writes to; each line is checked to be one JSON event."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[dict] = queue.Queue()
+        self.buffer = ""
+
+    def write(self, text: str) -> None:
+        self.buffer += text
+        while "\n" in self.buffer:
+            line, self.buffer = self.buffer.split("\n", 1)
+            self.queue.put(json.loads(line))
+
+    def flush(self) -> None:
+        pass
+
+    def next(self, job_id: str | None = None, kinds: tuple[str, ...] = ()) -> dict:
+        while True:
+            event = self.queue.get(timeout=TIMEOUT)
+            if (job_id is None or event["id"] == job_id) and (not kinds or event["event"] in kinds):
+                return event
+
+    def until_end(self, job_id: str) -> list[dict]:
+        """Every event of `job_id` up to its done or error."""
+        seen = []
+        while not seen or seen[-1]["event"] not in ("done", "error"):
+            seen.append(self.next(job_id))
+        return seen
+
+
+class Session:
+    """A worker in this process, fed line by line from a test."""
+
+    def __init__(self) -> None:
+        self.events = Events()
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.worker = Worker(EventWriter(self.events))
+        self.thread = threading.Thread(target=self.worker.serve, args=(iter(self.lines.get, None),))
+        self.thread.start()
+        assert self.events.next(kinds=("ready",))["protocol"] == 1
+
+    def send(self, **message) -> None:
+        self.lines.put(json.dumps(message))
+
+    def close(self) -> None:
+        self.send(cmd="quit")
+        self.thread.join(TIMEOUT)
+
+
+@pytest.fixture
+def session():
+    running = Session()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def motion_job(portraits_dir, tmp_path):
+    def make(name: str, seconds: float = 0.4, **extra) -> dict:
+        return {"sources": [str(portraits_dir / "s42.jpg")], "driver": "motion:talk", "output": str(tmp_path / name),
+                "renderer": "warp", "fps": 25.0, "motion_duration": seconds, **extra}
+    return make
+
+
+def test_an_animate_job_reports_progress_and_each_frame_then_its_result(session, motion_job, tmp_path):
+    session.send(cmd="animate", id="a", job=motion_job("out"))
+    events = session.events.until_end("a")
+    frames = [event for event in events if event["event"] == "frame"]
+    done = events[-1]
+    assert done["event"] == "done", done
+    assert [event["index"] for event in frames] == list(range(1, 11))
+    assert all(Path(event["path"]).is_file() for event in frames)
+    assert done["result"]["frames"] == 10 and done["result"]["renderer"] == "warp"
+    assert sorted(path.name for path in (tmp_path / "out").iterdir())[-1] == "frame_000010.png"
+    progress = [event for event in events if event["event"] == "progress"]
+    assert progress and progress[-1]["done"] == progress[-1]["total"] == 10
+
+
+def test_a_second_render_of_the_same_portrait_reuses_the_prepared_person(session, motion_job, monkeypatch):
+    prepared = []
+    original = WarpRenderer.prepare
+    monkeypatch.setattr(WarpRenderer, "prepare", lambda self, shots: prepared.append(1) or original(self, shots))
+    for job_id in ("first", "second"):
+        session.send(cmd="animate", id=job_id, job=motion_job(job_id, seconds=0.12))
+        assert session.events.until_end(job_id)[-1]["event"] == "done"
+    assert len(prepared) == 1
+
+
+def test_ping_is_answered_while_a_job_runs(session, motion_job):
+    session.send(cmd="animate", id="long", job=motion_job("long", seconds=2.0))
+    session.events.next("long", ("frame",))
+    session.send(cmd="ping", id="p")
+    answer = session.events.next("p")
+    assert answer["event"] == "done" and answer["result"]["busy"] == "long"
+    result = answer["result"]
+    assert result["device"]["type"] in ("cpu", "cuda", "mps") and result["renderers"]["warp"] is True
+    assert all(item["fix"] for item in result["missing"])
+    session.send(cmd="cancel", id="long")
+    assert session.events.until_end("long")[-1]["event"] == "error"
+
+
+def test_cancel_mid_job_keeps_the_finished_frames(session, motion_job, tmp_path):
+    session.send(cmd="animate", id="c", job=motion_job("cancelled", seconds=4.0))
+    session.events.next("c", ("frame",))
+    session.send(cmd="cancel", id="c")
+    events = session.events.until_end("c")
+    end = events[-1]
+    assert end["event"] == "error" and end["type"] == "Cancelled"
+    written = sorted((tmp_path / "cancelled").glob("frame_*.png"))
+    assert 1 <= end["frames"] == len(written) < 100
+    assert written[-1].name == f"frame_{end['frames']:06d}.png"
+
+
+@pytest.mark.parametrize("line, job_id, message", [
+    ("this is not json", None, "not JSON"),
+    ("[1, 2, 3]", None, "not a JSON object"),
+    ('{"cmd": "explode", "id": "x"}', "x", "unknown command 'explode'"),
+    ('{"cmd": "ping"}', None, 'needs an "id"'),
+    ('{"cmd": "animate", "id": "y"}', "y", 'needs a "job" object'),
+    ('{"cmd": "animate", "id": "z", "job": {"sources": [], "driver": "motion:talk", "output": "o", "colour": 1}}',
+     "z", "unknown job option(s): colour"),
+])
+def test_malformed_lines_get_an_error_event_and_the_worker_carries_on(session, line, job_id, message):
+    session.lines.put(line)
+    error = session.events.next(kinds=("error",))
+    assert error["id"] == job_id and message in error["message"], error
+    session.send(cmd="ping", id="still-alive")
+    assert session.events.next("still-alive")["event"] == "done"
+
+
+def test_a_bad_job_is_an_error_with_the_pipelines_message(session, motion_job):
+    session.send(cmd="animate", id="bad", job=motion_job("x", driver="/nowhere/clip.mp4"))
+    error = session.events.until_end("bad")[-1]
+    assert error["event"] == "error" and error["type"] == "InputError" and "/nowhere/clip.mp4" in error["message"]
+
+
+def test_landmarks_of_a_portrait(session, portraits_dir):
+    session.send(cmd="landmarks", id="l", image=str(portraits_dir / "s42.jpg"))
+    result = session.events.next("l")["result"]
+    assert len(result["points"]) == 68 and result["size"] == [512, 512]
+    xs = [point[0] for point in result["points"]]
+    assert 0 < min(xs) < max(xs) < 512
+
+
+def test_the_addons_jobs_are_jobs_the_pipeline_accepts(portraits_dir, tmp_path):
+    sys.path.insert(0, str(PROJECT))
+    try:
+        from blender_addon.logic.job_args import Compute, Retarget, animate_job
+    finally:
+        sys.path.remove(str(PROJECT))
+    job = animate_job(sources=[str(portraits_dir / "s1.jpg")], driver="motion:nod", output=str(tmp_path / "o"),
+                      renderer="warp", fps=24.0, frames=(0, 12), track_cache=str(tmp_path / "t.npz"),
+                      retarget=Retarget(expression=0.5, follow_position=False, smoothing=0.1),
+                      compute=Compute("cpu", "float32", 4))
+    parsed = AnimateJob.from_dict(job)
+    assert parsed.retarget.expression == 0.5 and parsed.retarget.follow_position is False
+    assert parsed.frames == (0, 12) and parsed.track_cache == tmp_path / "t.npz" and parsed.batch_size == 4
+
+
+def test_the_worker_process_keeps_stdout_for_protocol_lines(motion_job):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT / "core"), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([sys.executable, "-m", "talking_heads.worker"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    def send(*commands: dict) -> None:
+        process.stdin.write("".join(json.dumps(command) + "\n" for command in commands))
+        process.stdin.flush()
+
+    send({"cmd": "ping", "id": "p"}, {"cmd": "animate", "id": "a", "job": motion_job("proc", seconds=0.12)},
+         {"cmd": "landmarks", "id": "l", "image": "/nowhere.png"})
+    events, ends = [], {}
+    while len(ends) < 3:
+        events.append(json.loads(process.stdout.readline()))  # every line is an event
+        if events[-1]["event"] in ("done", "error"):
+            ends[events[-1]["id"]] = events[-1]["event"]
+    send({"cmd": "animate", "id": "late", "job": motion_job("late", seconds=4.0)}, {"cmd": "quit"})
+    rest = [json.loads(line) for line in process.stdout]
+    assert process.wait(TIMEOUT) == 0
+    assert events[0]["event"] == "ready" and ends == {"p": "done", "a": "done", "l": "error"}
+    assert rest[-1]["id"] == "late" and rest[-1]["type"] == "Cancelled"  # quit cancels what is left
+    assert "job a" in process.stderr.read()  # the log went to stderr
