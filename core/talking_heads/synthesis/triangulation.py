@@ -2,9 +2,11 @@
 fixed points (a wider ring of anchors and the crop border) that hold the background still,
 triangulated once per person; and the per-frame lookup maps of a piecewise-affine warp.
 
-The mouth opening is a hole in the Delaunay triangulation, filled by its own strip of triangles
-between the inner-lip points, so no triangle ever spans from the upper to the lower lip: when the
-mouth opens, the lips keep their thickness and only the strip stretches (and is painted over).
+The mouth opening is a hole in the Delaunay triangulation, filled by the mouth's own triangles
+(`jaws.py`): an upper half hanging from the upper inner lip, a lower half carried by the lower
+inner lip, and between their seam copies the gap, so no triangle carries source pixels from the
+upper to the lower lip: when the mouth opens, the lips and teeth keep their size and only the gap
+widens (and is painted over).
 """
 from __future__ import annotations
 
@@ -16,9 +18,8 @@ import numpy as np
 from talking_heads.landmarks.face_model import MEAN_FACE
 from talking_heads.landmarks.pose import apply_similarity, similarity
 from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, RIGID
+from talking_heads.synthesis.jaws import mouth_triangles
 
-# The inner mouth as a strip from corner 60 to corner 64 between upper (61-63) and lower (67-65) lip.
-MOUTH_STRIP = ((60, 61, 67), (61, 66, 67), (61, 62, 66), (62, 65, 66), (62, 63, 65), (63, 64, 65))
 _UPPER_INNER, _LOWER_INNER, _UPPER_OUTER, _LOWER_OUTER = [61, 62, 63], [67, 66, 65], [50, 51, 52], [58, 57, 56]
 _RING_CENTRE, _RING_AXES = (0.0, 0.2), (0.95, 1.15)  # face units: an ellipse from forehead to under the chin
 _RING_BORDER_CLEARANCE = 0.08  # ring points nearer the crop border than this share of its side are left out
@@ -26,18 +27,27 @@ _ANCHOR_BORDER_CLEARANCE = 0.04  # the same for anchors
 _RING_SLACK = 0.7  # share of the gap to the anchors that a ring point may move, so the ring never folds over them
 _RING_CLEARANCE = 1.12  # the ring stays at least this many times the face's reach from the face centre
 _SUBPIXEL_BITS = 4
+_SLIVER_SHARE = 0.2  # a triangle squeezed below this share of its source area is a sliver
 
 
 @dataclass(frozen=True)
 class MeshLayout:
-    """Where a person's mesh vertices are: the landmarks first, then the ring, then the fixed points."""
+    """Where a person's mesh vertices are: the landmarks first, then the ring, the fixed points and
+    the mouth's seam copies (upper, then lower; see `jaws.py`)."""
 
     ring: np.ndarray  # (R, 2) points around the face in crop pixels, following the head
     slack: np.ndarray  # (R,) pixels each ring point may move: part of its distance to the anchors
     fixed: np.ndarray  # (F, 2) anchors around the ring and points on the crop border; they never move
 
-    def vertices(self, landmarks: np.ndarray, ring: np.ndarray | None = None) -> np.ndarray:
-        return np.concatenate([landmarks, self.ring if ring is None else ring, self.fixed]).astype(np.float32)
+    @property
+    def first_seam(self) -> int:
+        """Index of the first seam vertex."""
+        return NUM_POINTS + len(self.ring) + len(self.fixed)
+
+    def vertices(self, landmarks: np.ndarray, seams: np.ndarray, ring: np.ndarray | None = None) -> np.ndarray:
+        """landmarks (68, 2), seams (6, 2): the upper then the lower seam copy -> (V, 2) float32"""
+        ring = self.ring if ring is None else ring
+        return np.concatenate([landmarks, ring, self.fixed, seams]).astype(np.float32)
 
 
 def border_points(size: int, per_side: int) -> np.ndarray:
@@ -98,16 +108,19 @@ def opened_mouth(landmarks: np.ndarray) -> np.ndarray:
 
 
 def mesh_triangles(landmarks: np.ndarray, layout: MeshLayout, size: int) -> np.ndarray:
-    """Triangles (N, 3) of vertex indices: a Delaunay triangulation of the mean face fitted onto
-    these landmarks (mouth opened), the ring and the fixed points, minus the mouth opening, plus
-    the mouth strip (the last six triangles). Ordered by how many landmarks they have, so where
-    an extreme pose folds the mesh, the face is drawn over the background, not under it."""
+    """Triangles (N, 3) of vertex indices, in drawing order: the mouth's gap (6), then its two
+    halves (12; the lips are drawn over them, so halves squeezed flat by closing lips leave no
+    line of teeth), then a Delaunay triangulation of the mean face fitted onto these landmarks
+    (mouth opened), the ring and the fixed points, minus the mouth opening, ordered by how many
+    landmarks they have (where an extreme pose folds the mesh, the face is drawn over the
+    background, not under it)."""
     to_face = similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)])
     mean_on_face = opened_mouth(apply_similarity(*to_face, MEAN_FACE[:, :2]))
-    triangles = delaunay(layout.vertices(mean_on_face), size)
+    triangles = delaunay(np.concatenate([mean_on_face, layout.ring, layout.fixed]), size)
     triangles = triangles[~np.isin(triangles, INNER_LIPS).all(axis=1)]
     on_face = (triangles < NUM_POINTS).sum(axis=1)
-    return np.concatenate([triangles[np.argsort(on_face, kind="stable")], np.array(MOUTH_STRIP)]).astype(np.int32)
+    gap, halves = mouth_triangles(layout.first_seam)
+    return np.concatenate([gap, halves, triangles[np.argsort(on_face, kind="stable")]]).astype(np.int32)
 
 
 def delaunay(points: np.ndarray, size: int) -> np.ndarray:
@@ -121,11 +134,14 @@ def delaunay(points: np.ndarray, size: int) -> np.ndarray:
     return index[known]
 
 
-def triangle_index_map(vertices: np.ndarray, triangles: np.ndarray, size: int) -> np.ndarray:
-    """(size, size) int32: 1 + the index of the triangle covering each pixel, 0 where none does."""
-    index_map = np.zeros((size, size), np.int32)
+def triangle_index_map(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int],
+                       numbers: np.ndarray | None = None) -> np.ndarray:
+    """(h, w) int32: the number of the triangle covering each pixel (1 + its index unless `numbers`
+    (N,) are given), 0 where none does; later triangles are drawn over earlier ones."""
+    index_map = np.zeros(shape, np.int32)
     fixed = np.round(vertices * (1 << _SUBPIXEL_BITS)).astype(np.int32)[triangles]  # (N, 3, 2)
-    for number, corners in enumerate(fixed, start=1):
+    numbers = range(1, len(triangles) + 1) if numbers is None else numbers.tolist()
+    for number, corners in zip(numbers, fixed):
         cv2.fillConvexPoly(index_map, corners, number, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS)
     return index_map
 
@@ -133,22 +149,52 @@ def triangle_index_map(vertices: np.ndarray, triangles: np.ndarray, size: int) -
 def affine_table(target: np.ndarray, source: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """Per triangle, the affine map from its target corners to its source corners, as rows
     (a, b, c, d, e, f) with source = (a x + b y + c, d x + e y + f); row 0 is the identity for pixels
-    outside every triangle. -> (N + 1, 6) float32"""
+    outside every triangle. A degenerate triangle (a line of pixels at most) is moved as a whole,
+    by the shift of its centre. -> (N + 1, 6) float32"""
     corners = target[triangles].astype(np.float64)  # (N, 3, 2)
     homogeneous = np.concatenate([corners, np.ones((*corners.shape[:2], 1))], axis=2)  # (N, 3, 3) rows [x y 1]
-    det = np.linalg.det(homogeneous)
-    flat = np.abs(det) < 1e-6  # degenerate triangles cover no pixel; keep the solve well-posed
-    homogeneous[flat] = np.eye(3)
+    flat = np.abs(np.linalg.det(homogeneous)) < 1e-6
+    homogeneous[flat] = np.eye(3)  # keep the solve well-posed; these rows are replaced below
     coefficients = np.linalg.solve(homogeneous, source[triangles].astype(np.float64))  # (N, 3, 2)
-    table = np.concatenate([np.array([[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]]),
-                            np.swapaxes(coefficients, 1, 2).reshape(-1, 6)])
-    return table.astype(np.float32)
+    rows = np.swapaxes(coefficients, 1, 2).reshape(-1, 6)
+    shift = (source[triangles[flat]] - corners[flat]).mean(axis=1)  # (n, 2)
+    rows[flat] = np.stack([np.ones(len(shift)), np.zeros(len(shift)), shift[:, 0],
+                           np.zeros(len(shift)), np.ones(len(shift)), shift[:, 1]], axis=1)
+    return np.concatenate([np.array([[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]]), rows]).astype(np.float32)
+
+
+def drawing_order(target: np.ndarray, source: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """The order (N,) to draw triangles in: those squeezed to a sliver (or turned over) first, then
+    the rest, each group in the mesh's own order. The rasteriser gives a triangle the pixels its
+    edges touch, and a sliver's affine map sends a pixel just off it far across the source; drawn
+    first, its neighbours take those pixels back. Triangles with no source area keep their place."""
+    before = _doubled_areas(source, triangles)
+    squeezed = _doubled_areas(target, triangles) * np.sign(before) < _SLIVER_SHARE * np.abs(before)
+    return np.argsort(~squeezed, kind="stable")
+
+
+def _doubled_areas(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each triangle (N,); the sign tells which way its corners turn, so
+    it flips when the triangle is turned over."""
+    first, second, third = np.moveaxis(vertices[triangles].astype(np.float64), 1, 0)  # (N, 2) each
+    (ax, ay), (bx, by) = (second - first).T, (third - first).T
+    return ax * by - ay * bx
+
+
+@dataclass(frozen=True)
+class ExactPatch:
+    """A box of pixels where the warp is computed exactly, from some of the mesh's triangles."""
+
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in crop pixels, x1 and y1 excluded
+    triangles: np.ndarray  # (K,) indices of the triangles drawn there; pixels none covers stay interpolated
 
 
 class WarpMaps:
     """Builds `cv2.remap` maps from target to source pixels for a mesh, exactly on a grid of points
     `step` pixels apart (the centres of step x step blocks) and bilinearly in between; the warp is
-    piecewise linear, so this is exact inside triangles and off by a fraction of a pixel near edges."""
+    piecewise linear, so this is exact inside triangles and off by a fraction of a pixel near edges.
+    An `ExactPatch` is computed exactly at every pixel: where the mesh squeezes much of the source
+    into a few pixels (lips closing over teeth), interpolating would smear what is squeezed."""
 
     def __init__(self, size: int, step: int):
         self.size, self.step = size, step
@@ -156,17 +202,43 @@ class WarpMaps:
         self.grid_x, self.grid_y = np.meshgrid(centres, centres)  # (n, n) full-crop coordinates
         self.full_x, self.full_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
 
-    def build(self, target: np.ndarray, source: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def build(self, target: np.ndarray, source: np.ndarray, triangles: np.ndarray,
+              exact: ExactPatch | None = None) -> tuple[np.ndarray, np.ndarray]:
         """target, source (V, 2) vertices -> map_x, map_y (S, S) float32."""
+        table = affine_table(target, source, triangles)
+        order = drawing_order(target, source, triangles)
         coarse_vertices = (target - (self.step - 1) / 2) / self.step
-        index_map = triangle_index_map(coarse_vertices, triangles, self.grid_x.shape[0])
-        coefficients = affine_table(target, source, triangles)[index_map]  # (n, n, 6)
-        shift_x = coefficients[..., 0] * self.grid_x + coefficients[..., 1] * self.grid_y + coefficients[..., 2]
-        shift_y = coefficients[..., 3] * self.grid_x + coefficients[..., 4] * self.grid_y + coefficients[..., 5]
+        index_map = triangle_index_map(coarse_vertices, triangles[order], self.grid_x.shape, numbers=order + 1)
+        map_x, map_y = _apply(table[index_map], self.grid_x, self.grid_y)
         if self.step == 1:
-            return shift_x, shift_y
-        shift_x -= self.grid_x  # interpolate displacements, which are zero where nothing moves
-        shift_y -= self.grid_y
+            return map_x, map_y
+        map_x -= self.grid_x  # interpolate displacements, which are zero where nothing moves
+        map_y -= self.grid_y
         full = (self.size, self.size)
-        return (cv2.resize(shift_x, full, interpolation=cv2.INTER_LINEAR) + self.full_x,
-                cv2.resize(shift_y, full, interpolation=cv2.INTER_LINEAR) + self.full_y)
+        map_x = cv2.resize(map_x, full, interpolation=cv2.INTER_LINEAR) + self.full_x
+        map_y = cv2.resize(map_y, full, interpolation=cv2.INTER_LINEAR) + self.full_y
+        if exact is not None:
+            rank = np.argsort(order)  # (N,) where each triangle comes in the drawing order
+            drawn = exact.triangles[np.argsort(rank[exact.triangles], kind="stable")]
+            self._exact(map_x, map_y, target, triangles, table, ExactPatch(exact.box, drawn))
+        return map_x, map_y
+
+    def _exact(self, map_x: np.ndarray, map_y: np.ndarray, target: np.ndarray, triangles: np.ndarray,
+               table: np.ndarray, patch: ExactPatch) -> None:
+        """Overwrite the maps inside the patch's box with the exact warp of its triangles (drawn in
+        the order given), in place."""
+        x0, y0, x1, y1 = np.clip(patch.box, 0, self.size)
+        if x1 <= x0 or y1 <= y0:
+            return
+        index_map = triangle_index_map(target - np.array([x0, y0], np.float32), triangles[patch.triangles],
+                                       (y1 - y0, x1 - x0), numbers=patch.triangles + 1)
+        covered = index_map > 0
+        exact_x, exact_y = _apply(table[index_map], self.full_x[y0:y1, x0:x1], self.full_y[y0:y1, x0:x1])
+        np.copyto(map_x[y0:y1, x0:x1], exact_x, where=covered)
+        np.copyto(map_y[y0:y1, x0:x1], exact_y, where=covered)
+
+
+def _apply(coefficients: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel affine maps (h, w, 6) applied to the pixel coordinates x, y (h, w) -> source x, y."""
+    return (coefficients[..., 0] * x + coefficients[..., 1] * y + coefficients[..., 2],
+            coefficients[..., 3] * x + coefficients[..., 4] * y + coefficients[..., 5])

@@ -6,8 +6,11 @@
 The mesh (68 landmarks, a ring around the face that follows the head, fixed anchors and border points)
 is triangulated once in `prepare`. Each frame rasterises the target triangles into an index map,
 looks up every pixel's affine map back into the source and samples the source with one
-`cv2.remap`. Where the mouth opens wider than in the source, a dark cavity with a hint of teeth is
-painted inside the inner lips, because the source has no pixels of the inside of the mouth.
+`cv2.remap`. The inside of the mouth is attached to the jaws (`jaws.py`): what the source shows
+between its lips (teeth, say) is split into an upper half moving with the upper lip and a lower
+half moving with the lower lip. Where the mouth opens wider than in the source, the gap between
+the halves has no source pixels and is painted as a dark cavity (with a hint of teeth when the
+source shows none).
 """
 from __future__ import annotations
 
@@ -19,10 +22,15 @@ import numpy as np
 from talking_heads.errors import InputError
 from talking_heads.landmarks.face_model import face_scale
 from talking_heads.landmarks.retarget import mouth_opening
-from talking_heads.landmarks.topology import NUM_POINTS
+from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, OUTER_LIPS
 from talking_heads.synthesis.base import Person, Renderer, Shot
+from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
 from talking_heads.synthesis.mouth import MouthColours, paint_cavity
-from talking_heads.synthesis.triangulation import MeshLayout, WarpMaps, face_layout, follow_head, mesh_triangles
+from talking_heads.synthesis.triangulation import (ExactPatch, MeshLayout, WarpMaps, face_layout, follow_head,
+                                                   mesh_triangles)
+
+_MOUTH_BOX_MARGIN = 3  # pixels around the inner lips computed exactly
+_SMEAR_FREE_SQUEEZE = 1.0  # pixels the mouth's halves may be squeezed before the mouth is computed exactly
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,11 @@ class WarpConfig:
     ring_points: int = 16  # points on an ellipse around the face that move with the head
     ring_scale: float = 1.1  # size of that ellipse (1: forehead top to just under the chin)
     anchor_scale: float = 1.3  # fixed points on an ellipse this much larger hold the background beyond it still
-    mouth_cavity: bool = True  # paint a mouth interior where the mouth opens wider than in the source
+    mouth_cavity: bool = True  # paint a cavity in the gap where the mouth opens wider than in the source
     cavity_fade: float = 0.03  # face units of extra opening over which the cavity fades in
     cavity_feather: float = 0.008  # face units: blur of the cavity's edge
     teeth: float = 0.6  # strength of the upper-teeth hint, 0 = none
-    teeth_height: float = 0.07  # face units the upper teeth show at most
+    teeth_height: float = 0.07  # face units the upper teeth show at most, the source's own included
     map_step: int = 2  # pixels between the points where the warp is computed exactly, 1 = every pixel
     # (a resolution that map_step does not divide is computed at every pixel)
 
@@ -80,12 +88,16 @@ class WarpPerson(Person):
                                               ring_scale=config.ring_scale, anchor_scale=config.anchor_scale,
                                               border_per_side=config.border_points)
         self.triangles = mesh_triangles(self.points, self.layout, size)
-        self.source_vertices = self.layout.vertices(self.points)
+        seams = range(self.layout.first_seam, self.layout.first_seam + 6)
+        lips_and_inside = [*OUTER_LIPS, *INNER_LIPS, *seams]
+        self.mouth = np.flatnonzero(np.isin(self.triangles, lips_and_inside).any(axis=1))  # warped exactly
+        self.scale = float(face_scale(self.points))
+        self.split = MouthSplit.from_source(self.image, self.points, self.scale)
+        self.source_vertices = self.layout.vertices(self.points, np.concatenate([self.split.seam, self.split.seam]))
         if config.map_step < 1:
             raise InputError(f"map_step must be 1 or more, got {config.map_step}")
         self.maps = WarpMaps(size, config.map_step if size % config.map_step == 0 else 1)
         self.colours = MouthColours.from_face(self.image, self.points)
-        self.scale = float(face_scale(self.points))
         self.source_opening = float(mouth_opening(self.points.astype(np.float64))) / self.scale
 
     def render(self, landmarks: np.ndarray) -> np.ndarray:
@@ -100,20 +112,40 @@ class WarpPerson(Person):
     def render_one(self, points: np.ndarray) -> np.ndarray:
         """One frame: target landmarks (68, 2) in crop pixels -> (S, S, 3) uint8."""
         size = self.resolution
+        points = meet_crossed_lips(points)
+        scale = float(face_scale(points))
+        upper, lower = self.split.halves(points, scale)
         ring = follow_head(self.layout, self.points, points, size)
-        target = self.layout.vertices(points, ring)
-        map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles)
+        target = self.layout.vertices(points, np.concatenate([upper, lower]), ring)
+        squeezed = self.split.squeeze(points, scale) > _SMEAR_FREE_SQUEEZE
+        exact = ExactPatch(_mouth_box(points), self.mouth) if squeezed else None
+        map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles, exact)
         frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:
-            self._paint_mouth(frame, points)
+            self._paint_gap(frame, points, scale, upper, lower)
         return frame
 
-    def _paint_mouth(self, frame: np.ndarray, points: np.ndarray) -> None:
-        scale = float(face_scale(points))
+    def _paint_gap(self, frame: np.ndarray, points: np.ndarray, scale: float, upper: np.ndarray,
+                   lower: np.ndarray) -> None:
+        """Paint the cavity into the gap between the mouth's halves (upper and lower seam copies
+        (3, 2) each); the teeth hint makes up only what the source's upper half does not show."""
         opening = float(mouth_opening(points.astype(np.float64))) / scale
         opacity = (opening - self.source_opening) / max(self.config.cavity_fade, 1e-6)
         if opacity <= 0:
             return
-        teeth_height = min(0.4 * opening, self.config.teeth_height) * scale
-        paint_cavity(frame, points, self.colours, opacity, self.config.cavity_feather * scale, teeth_height,
+        down = down_axis(points)
+        gap = float(np.mean((lower - upper) @ down))
+        shown = float(np.mean((upper - points[list(UPPER_LIP)]) @ down))  # pixels of the source's upper half
+        teeth_height = max(0.0, min(0.4 * gap, self.config.teeth_height * scale - shown))
+        gap_outline = points.copy()
+        gap_outline[list(UPPER_LIP)], gap_outline[list(LOWER_LIP)] = upper, lower
+        paint_cavity(frame, gap_outline, self.colours, opacity, self.config.cavity_feather * scale, teeth_height,
                      self.config.teeth)
+
+
+def _mouth_box(points: np.ndarray) -> tuple[int, int, int, int]:
+    """A box (x0, y0, x1, y1) of pixels around the inner lips of landmarks (68, 2), where the
+    mouth's halves may squeeze the source."""
+    inner = points[list(INNER_LIPS)]
+    low, high = np.floor(inner.min(axis=0)) - _MOUTH_BOX_MARGIN, np.ceil(inner.max(axis=0)) + _MOUTH_BOX_MARGIN
+    return int(low[0]), int(low[1]), int(high[0]), int(high[1])

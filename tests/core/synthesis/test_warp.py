@@ -14,7 +14,7 @@ from talking_heads.landmarks.motions import procedural_motion
 from talking_heads.landmarks.retarget import mouth_opening, retarget
 from talking_heads.landmarks.topology import INNER_LIPS
 from talking_heads.synthesis.base import Shot
-from talking_heads.synthesis.triangulation import MOUTH_STRIP
+from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
 from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
 
 SIZE = 256
@@ -36,6 +36,17 @@ def driven(clips_dir, shot) -> tuple[np.ndarray, np.ndarray]:
     with media.VideoReader(clips_dir / "d0.mp4") as reader:
         track, _ = track_frames(reader.frames(), make_detector("dlib"), fps=25.0)
     return retarget(shot.points, track), mouth_opening(track.points) / face_scale(track.points)
+
+
+@pytest.fixture(scope="module")
+def smiling() -> Shot:
+    """An open-mouthed source showing its upper teeth: the astronaut that ships with scikit-image."""
+    from skimage import data
+
+    image = data.astronaut()
+    points = detect_largest_face(make_detector("dlib"), image).points
+    crop = crop_for_points(points, SIZE)
+    return Shot(crop.crop(image), crop.to_crop(points))
 
 
 def _luminance(frames: np.ndarray) -> np.ndarray:
@@ -106,7 +117,92 @@ def test_open_mouth_gets_a_dark_cavity_not_stretched_lips(shot):
     assert abs(_luminance(with_cavity)[lower_lip].mean() - lip_light) < 25
 
 
-def test_mesh_keeps_the_mouth_opening_as_its_own_strip(shot):
+def _teeth_like(image: np.ndarray) -> np.ndarray:
+    """Bright, low-saturation pixels (H, W) of an RGB image."""
+    saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1]
+    return (_luminance(image) > 190) & (saturation < 60)
+
+
+def _band(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """The pixels (H, W) bool between two polylines (3, 2) from left to right."""
+    return _polygon_mask(np.concatenate([top, bottom[::-1]]))
+
+
+def test_opening_an_open_mouth_keeps_its_teeth_under_the_upper_lip(smiling):
+    points = smiling.points
+    upper, lower = points[[61, 62, 63]], points[[67, 66, 65]]
+    assert mouth_opening(points) > 5  # the source shows its teeth
+    teeth = _band(upper + 0.1 * (lower - upper), upper + 0.5 * (lower - upper))
+    assert _teeth_like(smiling.image)[teeth].mean() > 0.8
+
+    opened = (points + 0.8 * action_units(points)["jaw_open"]).astype(np.float32)
+    frame = WarpRenderer().prepare([smiling]).render(opened[None])[0]
+    # The upper teeth hang from the upper lip, which hardly moves: the same pixels are still there.
+    new_upper, new_lower = opened[[61, 62, 63]], opened[[67, 66, 65]]
+    moved_teeth = _band(new_upper + 0.1 * (lower - upper), new_upper + 0.5 * (lower - upper))
+    assert _teeth_like(frame)[moved_teeth].mean() > 0.8
+    assert np.abs(frame[moved_teeth].astype(float).mean(axis=0) - smiling.image[teeth].mean(axis=0)).max() < 12
+    # Below the teeth, down to the lowered lower lip, the new gap is dark.
+    gap = _band(new_upper + 1.2 * (lower - upper), new_lower - 0.15 * (new_lower - new_upper))
+    assert gap.sum() > 100
+    assert _luminance(frame)[gap].mean() < 0.3 * _luminance(smiling.image)[teeth].mean()
+
+
+def test_closing_an_open_mouth_meets_the_lips_over_the_teeth(smiling):
+    points = smiling.points
+    jaw = action_units(points)["jaw_open"]
+    person = WarpRenderer().prepare([smiling])
+    exact = WarpRenderer(WarpConfig(map_step=1)).prepare([smiling])
+    upper, lower = points[[61, 62, 63]], points[[67, 66, 65]]
+    # Closed exactly (the opening is linear in the amount), and closed further than the lips allow:
+    # they meet rather than cross, and the lower lip covers the teeth.
+    closed = -mouth_opening(points) / (mouth_opening(points + jaw) - mouth_opening(points))
+    for amount in (closed, 1.5 * closed):
+        target = (points + amount * jaw)[None].astype(np.float32)
+        frame = person.render(target)[0]
+        assert _teeth_like(frame)[_band(upper + 0.1 * (lower - upper), lower)].mean() < 0.2
+        # The squeezed teeth are not smeared over the lips by the map's interpolation.
+        lips = _polygon_mask(target[0, 48:60])
+        assert np.abs(frame.astype(int) - exact.render(target)[0]).max(axis=-1)[lips].max() <= 20
+
+
+def _stray_pixels(image: np.ndarray) -> int:
+    """How many pixels differ from the median of their 3 x 3 neighbourhood by over 40 grey levels."""
+    light = _luminance(image)
+    return int((np.abs(light - cv2.medianBlur(light.astype(np.uint8), 3)) > 40).sum())
+
+
+def test_a_broad_smile_scatters_no_stray_pixels(smiling):
+    # The smile pulls the mouth corners almost onto the nostril-to-jaw edges: triangles there
+    # become slivers, whose edge pixels must not sample far across the source.
+    landmarks = procedural_motion("smile", smiling.points, duration=2.5, image_size=(SIZE, SIZE)).points
+    frames = WarpRenderer().prepare([smiling]).render(landmarks)
+    assert max(_stray_pixels(frame) for frame in frames) <= _stray_pixels(smiling.image) + 5
+
+
+def test_mouth_halves_keep_their_height_and_squeeze_without_crossing(smiling):
+    points = smiling.points
+    scale = float(face_scale(points))
+    split = MouthSplit.from_source(smiling.image, points, scale)
+    hang = split.seam - points[list(UPPER_LIP)]  # (3, 2) from the upper inner lip to the seam
+    assert (hang @ down_axis(points) > 2).all()
+
+    jaw = action_units(points)["jaw_open"]
+    opened = (points + 0.8 * jaw).astype(np.float32)
+    top, bottom = split.halves(opened, float(face_scale(opened)))
+    assert np.abs(top - opened[list(UPPER_LIP)] - hang).max() < 0.5  # the upper half keeps its place
+    extra = mouth_opening(opened) - mouth_opening(points)
+    assert np.abs((bottom - top) @ down_axis(opened) - extra).max() < 1.0  # the gap is the extra opening
+
+    crossed = meet_crossed_lips(points - 0.6 * jaw)  # the lower lip pushed far above the upper one
+    gaps = (crossed[list(LOWER_LIP)] - crossed[list(UPPER_LIP)]) @ down_axis(crossed)
+    assert np.abs(gaps).max() < 1e-3  # the lips meet
+    top, bottom = split.halves(crossed, float(face_scale(crossed)))
+    assert np.abs(top - bottom).max() < 1e-3  # both halves squeezed flat where the lips meet
+    assert np.abs((top - crossed[list(UPPER_LIP)]) @ down_axis(crossed)).max() < 1e-3
+
+
+def test_mesh_carries_no_source_pixels_across_the_mouth(shot):
     person = WarpRenderer().prepare([shot])
     triangles = person.triangles
     assert set(range(68)) <= set(np.unique(triangles).tolist())
@@ -114,9 +210,15 @@ def test_mesh_keeps_the_mouth_opening_as_its_own_strip(shot):
              ((triangle[0], triangle[1]), (triangle[1], triangle[2]), (triangle[0], triangle[2]))}
     lip_ring = [(INNER_LIPS[k], INNER_LIPS[(k + 1) % 8]) for k in range(8)]
     assert all(frozenset(pair) in edges for pair in lip_ring)
-    upper, lower = {61, 62, 63}, {65, 66, 67}
+    first_seam = person.layout.first_seam
+    upper = {*UPPER_LIP, *range(first_seam, first_seam + 3)}  # the upper inner lip and the seam's upper copy
+    lower = {*LOWER_LIP, *range(first_seam + 3, first_seam + 6)}
     spanning = [t for t in triangles.tolist() if set(t) & upper and set(t) & lower]
-    assert sorted(map(sorted, spanning)) == sorted(sorted(t) for t in MOUTH_STRIP if set(t) & upper and set(t) & lower)
+    assert len(spanning) == 6  # the gap between the halves
+    source = person.source_vertices[spanning]  # (6, 3, 2)
+    (ax, ay), (bx, by) = (source[:, 1] - source[:, 0]).T, (source[:, 2] - source[:, 0]).T
+    area = np.abs(ax * by - ay * bx) / 2
+    assert area.max() < 1e-3  # each maps onto the seam, a line: no texture is stretched over the gap
 
 
 def test_prepare_takes_the_shot_with_the_most_closed_mouth(shot):
