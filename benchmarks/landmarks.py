@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from memory import peak_resident_mb
 
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
 
@@ -27,7 +28,7 @@ def measure(clip: Path, backend: str) -> dict:
     start = time.perf_counter()
     track, report = track_input(clip, detector)
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_resident_mb()
     return {"clip": clip.name, "frames": len(track), "seconds": seconds, "peak_mb": peak_mb,
             "backend": report.backend, "without_face": report.without_face}
 

@@ -227,15 +227,19 @@ def _ffmpeg_error_message(error: Exception) -> str:
     return lines[-1] if lines else type(error).__name__
 
 
-def probe_video(path: str | Path) -> VideoInfo:
-    """Frame rate, exact frame count and size of a video, without decoding its pixels."""
+def probe_video(path: str | Path, exact_count: bool = True) -> VideoInfo:
+    """Frame rate, frame count and size of a video, without decoding its pixels. The exact count
+    reads the whole file's packets; without it the count is estimated from the duration."""
     path = Path(path)
     _require_file(path)
     try:
         reader = imageio_ffmpeg.read_frames(str(path))
         meta = next(reader)
         reader.close()
-        frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        if exact_count:
+            frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        else:
+            frame_count = round(meta["duration"] * meta["fps"])
     except (RuntimeError, OSError, StopIteration) as error:
         raise MediaError(path, f"cannot be read as a video: {_ffmpeg_error_message(error)}") from None
     if frame_count <= 0:

@@ -19,7 +19,7 @@ import numpy as np
 
 from talking_heads import media
 from talking_heads.errors import Cancelled, InputError, OutputError
-from talking_heads.landmarks import CropTransform, crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
+from talking_heads.landmarks import CropTransform, PasteBack, crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -207,8 +207,12 @@ def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: f
     the crop pasted back. A person that renders its whole crop, background included, keeps the
     portrait's own crop (the face moves inside it, the background stays); otherwise the crop
     follows the face, smoothed over time."""
-    crops = ([portrait.crop] * len(points) if person.covers_background
-             else stable_crops(points, fps, person.resolution))
+    size = portrait.image.shape[:2]
+    if person.covers_background:
+        crops = [portrait.crop] * len(points)
+        fixed_paste = PasteBack(portrait.crop, size, square_mask(person.resolution))
+    else:
+        crops = stable_crops(points, fps, person.resolution)
     for start in range(skip, len(points), batch_size):
         if cancelled():
             return
@@ -219,9 +223,9 @@ def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: f
             if not full_frame:
                 yield rendered[offset]
                 continue
-            mask = (square_mask(person.resolution) if person.covers_background
-                    else face_mask(landmarks[offset], person.resolution))
-            yield crops[t].paste(rendered[offset], portrait.image, mask)
+            paste = fixed_paste if person.covers_background else \
+                PasteBack(crops[t], size, face_mask(landmarks[offset], person.resolution))
+            yield paste(rendered[offset], portrait.image)
 
 
 def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float, renderer: str,

@@ -64,22 +64,41 @@ class CropTransform:
         mask: optional (size, size) float in [0, 1], the crop's opacity (a feathered face mask);
         without one the whole crop square replaces the frame.
         """
-        height, width = frame.shape[:2]
-        corners = self.to_frame(np.array([[0, 0], [self.size, self.size]], np.float32))
+        return PasteBack(self, frame.shape[:2], mask)(crop, frame)
+
+
+class PasteBack:
+    """Pastes crops into frames of one size through one crop transform and one opacity mask.
+
+    Everything but the crop's pixels is prepared once (where the crop lands and its opacity
+    there), so build one per frame when the crop or the mask changes, or one for a whole
+    sequence when they do not.
+    """
+
+    def __init__(self, crop: CropTransform, frame_size: tuple[int, int], mask: np.ndarray | None = None):
+        height, width = frame_size
+        corners = crop.to_frame(np.array([[0, 0], [crop.size, crop.size]], np.float32))
         x0, y0 = np.clip(np.floor(corners[0]).astype(int), 0, [width, height])
         x1, y1 = np.clip(np.ceil(corners[1]).astype(int), 0, [width, height])
+        self.region = (slice(int(y0), int(y1)), slice(int(x0), int(x1)))
+        self.roi_size = (int(x1 - x0), int(y1 - y0))
+        self.empty = x1 <= x0 or y1 <= y0
+        self.to_roi = crop.inverse_matrix - np.array([[0, 0, x0], [0, 0, y0]])
+        opacity = np.ones((crop.size, crop.size), np.float32) if mask is None else np.clip(mask, 0, 1)
+        # (h, w) float32 weights of the crop and of the frame; outside the crop the opacity is zero.
+        self.weight = np.zeros((0, 0), np.float32) if self.empty else cv2.warpAffine(
+            opacity.astype(np.float32), self.to_roi, self.roi_size, flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        self.frame_weight = 1.0 - self.weight
+
+    def __call__(self, crop: np.ndarray, frame: np.ndarray) -> np.ndarray:
         result = frame.copy()
-        if x1 <= x0 or y1 <= y0:
+        if self.empty:
             return result
-        alpha = np.full((self.size, self.size), 255, np.uint8) if mask is None else \
-            (np.clip(mask, 0, 1) * 255 + 0.5).astype(np.uint8)
-        to_roi = self.inverse_matrix - np.array([[0, 0, x0], [0, 0, y0]])
-        # One warp of crop and opacity together; outside the crop the opacity is zero.
-        warped = cv2.warpAffine(np.dstack([crop, alpha]), to_roi, (int(x1 - x0), int(y1 - y0)),
-                                flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        opacity = warped[..., 3:].astype(np.uint16)
-        roi = result[y0:y1, x0:x1].astype(np.uint16)
-        result[y0:y1, x0:x1] = ((warped[..., :3] * opacity + roi * (255 - opacity) + 127) // 255).astype(np.uint8)
+        warped = cv2.warpAffine(crop, self.to_roi, self.roi_size, flags=cv2.INTER_CUBIC,
+                                borderMode=cv2.BORDER_REPLICATE)
+        result[self.region] = cv2.blendLinear(warped, np.ascontiguousarray(result[self.region]), self.weight,
+                                              self.frame_weight)
         return result
 
 

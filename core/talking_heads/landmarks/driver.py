@@ -69,16 +69,17 @@ class DriverMotion:
 
 def load_clip_track(clip: Path, detector: Callable[[], LandmarkDetector], cache: Path | None = None,
                     progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled) -> LandmarkTrack:
-    """The landmark track of a clip, reusing `cache` when it was made from this same clip."""
+    """The landmark track of a clip, reusing `cache` when it was made from this same clip (same
+    path, size and frame rate, and written after the clip last changed)."""
     if cache is not None and cache.is_file():
         try:
             cached = LandmarkTrack.load(cache)
         except InputError as error:
             log.warning("ignoring the cached track (%s)", error)
         else:
-            info = media.probe_video(clip)
-            if (Path(cached.source).resolve() == clip.resolve() and len(cached) == info.frame_count
-                    and cached.size == info.size and abs(cached.fps - info.fps) < 1e-6):
+            info = media.probe_video(clip, exact_count=False)
+            if (Path(cached.source).resolve() == clip.resolve() and cached.size == info.size
+                    and abs(cached.fps - info.fps) < 1e-6 and cache.stat().st_mtime_ns >= clip.stat().st_mtime_ns):
                 log.info("driver: reusing the landmark track cached in %s", cache)
                 return cached
     track, report = track_input(clip, detector(), progress=progress, cancelled=cancelled)

@@ -85,7 +85,8 @@ class LandmarkTrack:
 class TrackerConfig:
     smoothing: OneEuroConfig = field(default_factory=OneEuroConfig)
     smooth: bool = True
-    max_box_reuse: int = 12  # frames the last face box is reused when detection misses
+    detect_every: int = 5  # frames between face detections while the face keeps its look
+    max_box_reuse: int = 12  # frames the last face box is kept when detection misses
     max_gap: int = 25  # longest run of faceless frames filled by interpolation
 
 
@@ -133,32 +134,39 @@ def _thumbnail(frame: np.ndarray, box: np.ndarray, side: int = 32) -> np.ndarray
 
 
 class _FaceTracker:
-    """Follows one face through consecutive frames: detects each frame at the expected scale,
-    keeps the face that continues the track, and reuses the last box (moved with the
-    landmarks) for a few frames when detection misses, as long as the box still looks like
-    the face last detected (normalised cross-correlation of small grey patches)."""
+    """Follows one face through consecutive frames.
 
-    def __init__(self, detector: LandmarkDetector, max_box_reuse: int, min_similarity: float = 0.6):
+    Between detections the face box follows the landmarks, as long as it still looks like the
+    face last detected (normalised cross-correlation of small grey patches). The detector runs
+    every `detect_every` frames, or sooner when the look changes, at the scale where the face is
+    expected; of several faces it keeps the one that continues the track. When detection misses,
+    the box is kept for up to `max_box_reuse` frames while it still looks like the face.
+    """
+
+    def __init__(self, detector: LandmarkDetector, config: TrackerConfig, min_similarity: float = 0.6):
         self.detector = detector
-        self.max_box_reuse = max_box_reuse
+        self.config = config
         self.min_similarity = min_similarity
         self.box: np.ndarray | None = None
         self.box_in_landmark_units: np.ndarray | None = None  # detector box relative to the landmarks
         self.appearance: np.ndarray | None = None  # thumbnail of the last detected face
+        self.since_detection = 0
         self.misses = 0
 
     def step(self, frame: np.ndarray) -> np.ndarray | None:
-        hint = None if self.box is None else float(self.box[2] - self.box[0])
-        boxes = self.detector.find_boxes(frame, hint)
-        if not boxes and hint is not None:
-            boxes = self.detector.find_boxes(frame)
+        similar = self._looks_like_last_face(frame)
+        boxes = []
+        if not similar or self.since_detection >= self.config.detect_every:
+            boxes = self._detect(frame)
+            if not boxes:
+                self.misses += 1
         if boxes:
             box = self._continuing(boxes)
-            self.misses = 0
+            self.since_detection = self.misses = 0
             self.appearance = _thumbnail(frame, box)
-        elif self._can_reuse(frame):
+        elif similar and self.misses <= self.config.max_box_reuse:
             box = self.box
-            self.misses += 1
+            self.since_detection += 1
         else:
             self.box = None
             return None
@@ -169,8 +177,13 @@ class _FaceTracker:
         self.box = np.array([cx, cy, cx, cy], np.float32) + self.box_in_landmark_units * extent
         return points
 
-    def _can_reuse(self, frame: np.ndarray) -> bool:
-        if self.box is None or self.appearance is None or self.misses >= self.max_box_reuse:
+    def _detect(self, frame: np.ndarray) -> list[np.ndarray]:
+        hint = None if self.box is None else float(self.box[2] - self.box[0])
+        boxes = self.detector.find_boxes(frame, hint)
+        return boxes if boxes or hint is None else self.detector.find_boxes(frame)
+
+    def _looks_like_last_face(self, frame: np.ndarray) -> bool:
+        if self.box is None or self.appearance is None:
             return False
         current = _thumbnail(frame, self.box)
         return current is not None and float((current * self.appearance).mean()) >= self.min_similarity
@@ -187,7 +200,7 @@ def track_frames(frames: Iterable[np.ndarray], detector: LandmarkDetector, *, fp
                  source: str = "", config: TrackerConfig = TrackerConfig(), progress: ProgressFn = no_progress,
                  cancelled: CancelFn = never_cancelled) -> tuple[LandmarkTrack, TrackingReport]:
     """Track the landmarks of one face through a frame sequence (streamed, one frame at a time)."""
-    tracker = _FaceTracker(detector, config.max_box_reuse)
+    tracker = _FaceTracker(detector, config)
     points: list[np.ndarray] = []
     valid: list[bool] = []
     size: tuple[int, int] | None = None
