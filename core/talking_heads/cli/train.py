@@ -56,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     optim = OptimConfig()
     parser.add_argument("--lr-generator", type=float, help=f"Adam lr of E and G (default: {optim.lr_generator})")
     parser.add_argument("--lr-discriminator", type=float, help=f"Adam lr of D (default: {optim.lr_discriminator})")
+    parser.add_argument("--adam-eps", type=float, help=f"Adam epsilon (default: {optim.eps})")
     parser.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint")
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu (default: auto)")
     parser.add_argument("--precision", choices=("auto", "float32"), default="auto",
@@ -65,10 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def given_options(args: argparse.Namespace) -> dict:
     """The TrainConfig fields the user set on the command line."""
     given = {name: getattr(args, name) for name in FIELD_OPTIONS if getattr(args, name) is not None}
-    if args.lr_generator is not None or args.lr_discriminator is not None:
-        base = OptimConfig()
-        given["optim"] = OptimConfig(lr_generator=args.lr_generator or base.lr_generator,
-                                     lr_discriminator=args.lr_discriminator or base.lr_discriminator)
+    optim = {"lr_generator": args.lr_generator, "lr_discriminator": args.lr_discriminator, "eps": args.adam_eps}
+    if any(value is not None for value in optim.values()):
+        given["optim"] = OptimConfig(**{name: value for name, value in optim.items() if value is not None})
     return given
 
 

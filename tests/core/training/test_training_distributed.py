@@ -6,11 +6,15 @@ whole batch's gradient because every loss is a mean over equal slices; instance 
 sample; the spectral-norm vectors stay equal because each process runs the same power
 iterations on the same weights (and DDP broadcasts rank 0's buffers on each forward).
 
-Tolerance: float32 sums in another order round differently. Adam with beta1 = 0 turns a gradient
-that is mathematically zero (conv biases before instance norm) or a ReLU that flips at a rounding
-boundary into a full step of size ~lr, so a few elements may drift by up to 2 lr sqrt(t) per step;
-at least 99% of all elements (measured: 99.75%) must agree within 1e-6. Without the gradient
-averaging, about 96% differ.
+Tolerance: float32 sums in another order round differently, and Adam (beta1 = 0) divides each
+gradient by its own magnitude, so with its default epsilon a gradient that is mathematically zero
+(conv biases before instance norm) turns its rounding noise into a full step of size lr in a
+random direction. The test therefore runs Adam with epsilon 1e-3, where a rounding-sized gradient
+moves its weight by a rounding-sized step. What rounding still moves (measured: about 70 of
+211,000 elements, the most by 1e-5, in the generator's first, 8-channel instance-normed block)
+stays within the bounds below: at most 0.1% of the elements differ by more than 1e-6, and none
+by more than a tenth of the three steps' movement (3 x 5e-5 / 10). Without the gradient
+averaging, about 96% of the elements differ.
 """
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ from talking_heads.weights import load_checkpoint
 from training_helpers import tiny_train_config
 
 STEPS, BATCH = 3, 4
+ADAM_EPS = 1e-3
+CLOSE, MOST = 1e-6, 0.001  # at most this share of the elements may differ by more than CLOSE
+WORST = 0.1 * STEPS * OptimConfig().lr_generator
 
 
 def torchrun(dataset: Path, run_dir: Path, processes: int) -> None:
@@ -38,7 +45,7 @@ def torchrun(dataset: Path, run_dir: Path, processes: int) -> None:
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
                "-m", "talking_heads.training", str(dataset), "-o", str(run_dir), "--config", "tiny",
                "--steps", str(STEPS), "--batch", str(BATCH), "--k", "2", "--content-loss", "l1", "--workers", "0",
-               "--log-every", "1", "--checkpoint-every", str(STEPS), "--device", "cpu"]
+               "--log-every", "1", "--checkpoint-every", str(STEPS), "--device", "cpu", "--adam-eps", str(ADAM_EPS)]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -50,7 +57,7 @@ def first_losses(run_dir: Path) -> dict[str, float]:
 
 def test_two_processes_match_one(tmp_path, tiny_dataset, cpu_process):
     torchrun(tiny_dataset, tmp_path / "two", processes=2)
-    config = tiny_train_config(steps=STEPS, batch=BATCH, checkpoint_every=STEPS)
+    config = tiny_train_config(steps=STEPS, batch=BATCH, checkpoint_every=STEPS, optim=OptimConfig(eps=ADAM_EPS))
     train(tiny_dataset, tmp_path / "one", ModelConfig.tiny(), config, cpu_process)
 
     one, two = (first_losses(tmp_path / name) for name in ("one", "two"))
@@ -61,12 +68,9 @@ def test_two_processes_match_one(tmp_path, tiny_dataset, cpu_process):
     a, _ = load_checkpoint(tmp_path / "one" / "meta", kind="meta")
     b, _ = load_checkpoint(tmp_path / "two" / "meta", kind="meta")
     assert a.keys() == b.keys()
-    total = sum(t.numel() for t in a.values())
-    differing = sum(int(((a[k].double() - b[k].double()).abs() > 1e-6).sum()) for k in a)
-    assert differing <= 0.01 * total, f"{differing} of {total} weight elements differ by more than 1e-6"
-    lr = max(OptimConfig().lr_generator, OptimConfig().lr_discriminator)
-    drift = 2 * lr * sum(math.sqrt(t) for t in range(1, STEPS + 1))
-    worst = max((a[k].double() - b[k].double()).abs().max().item() for k in a)
-    assert worst <= drift, f"an element drifted by {worst}"
+    differences = torch.cat([(a[k].double() - b[k].double()).abs().flatten() for k in a])
+    share = (differences > CLOSE).double().mean().item()
+    assert share <= MOST, f"{share:.2%} of the weight elements differ by more than {CLOSE}"
+    assert differences.max().item() <= WORST, f"an element differs by {differences.max().item():.2e}"
     spectral = [k for k in a if k.endswith("._u")]
     assert spectral and all(torch.allclose(a[k], b[k], atol=1e-5) for k in spectral)

@@ -4,8 +4,8 @@ Margins (measured on this tiny setup: 64x64, batch 2, K = 2, pixel-L1 content lo
 paper's learning rates):
 - reconstruction: L1 error of G(sketch, P E(frames)) on held-out episodes of the training
   videos falls by at least 30% in 100 steps (measured: about 50%);
-- discriminator: with the generator held still (its lr 0), the hinge loss falls below half its
-  start within 30 steps (measured: from about 1.9 to under 0.3);
+- discriminator: with the generator held still (its lr 0), the median hinge loss of steps 21-30
+  falls below half the median of the first three (measured: from about 1.9 to 0.3-0.7);
 - embedding match (FT): 80 |W_i - e_i|_1 falls below a fifth of its start within 20 steps
   (measured: about 1/400).
 Each fails when the step of that side, or its loss term, is broken; `test_each_loss_term_*`
@@ -66,7 +66,8 @@ def test_tiny_model_learns_on_real_frames(tiny_dataset, cpu_process):
     held = learner_for(dataset, cpu_process, variant="ff",
                        optim=OptimConfig(lr_generator=0.0, lr_discriminator=fast_optim().lr_discriminator))
     hinge = [log["hinge"] for log in train(held, dataset, 30)]
-    assert np.mean(hinge[-10:]) < 0.5 * np.mean(hinge[:3]), f"discriminator hinge {hinge}"
+    # Medians: a single adversarial spike must not decide the outcome.
+    assert np.median(hinge[-10:]) < 0.5 * np.median(hinge[:3]), f"discriminator hinge {hinge}"
 
     ft = learner_for(dataset, cpu_process, variant="ft", optim=fast_optim())
     match = [log["embedding_match"] for log in train(ft, dataset, 20)]
