@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import bpy
 
+# Options of file path properties: 4.5 and later warn when a path without this option holds "//"
+BLEND_RELATIVE_PATH = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (4, 5, 0) else set()
+
 
 def sequencer_scene(context: bpy.types.Context) -> bpy.types.Scene:
     """The scene whose sequencer the user edits: 5.0 may show another scene's (`sequencer_scene`)."""

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import bpy
 
-from ..logic.environment import find_worker_python
+from ..logic.environment import CHECKPOINT_VARIABLE, find_worker_python, worker_environment
 from ..logic.errors import UserError
 from ..logic.job_state import JobState, JobStatus
 from ..logic.protocol import Event, command
 from ..logic.worker_client import WorkerClient
 from ..package import ADDON_DIR
 from ..props.preferences import preferences
-from .shot_job import PreparedShot
-from .tasks import AnimateTask, RequestTask, Task
+from .shot_job import PreparedPerson, PreparedShot
+from .tasks import AnimateTask, JobTask, PersonTask, RequestTask, Task
 
 TICK_INTERVAL_S = 0.1
 TICK_BUDGET_S = 0.008  # longest a tick keeps draining events before giving the UI back
@@ -35,7 +35,7 @@ REDRAW_AREAS = {"SEQUENCE_EDITOR", "VIEW_3D", "STATUSBAR", "PREFERENCES", "PROPE
 class Runtime:
     def __init__(self) -> None:
         self.client: WorkerClient | None = None
-        self.python: Path | None = None
+        self.setup: tuple[Path, str | None] | None = None  # the running worker's python and checkpoint
         self.tasks: list[Task] = []
         self.pending: list[PreparedShot] = []  # shots waiting for the current one (Render All Shots)
         self.finished: list[AnimateTask] = []  # finished jobs not yet reported by an operator
@@ -47,13 +47,15 @@ class Runtime:
         return find_worker_python(preferences(context).python_env, ADDON_DIR)
 
     def worker(self, context: bpy.types.Context) -> WorkerClient:
-        """The running worker; (re)started when it is not running or its environment changed."""
+        """The running worker; (re)started when it is not running or its environment (python,
+        meta-learned checkpoint) changed."""
         python = self.worker_python(context)
-        if self.client is not None and self.client.alive and python == self.python:
+        env = worker_environment(os.environ, preferences(context).checkpoint)
+        setup = (python, env.get(CHECKPOINT_VARIABLE))
+        if self.client is not None and self.client.alive and setup == self.setup:
             return self.client
         self.stop_worker()
-        env = {key: value for key, value in os.environ.items() if key != "PYTHONHOME"}
-        self.client, self.python = WorkerClient(python, env=env), python
+        self.client, self.setup = WorkerClient(python, env=env), setup
         self.client.start()
         return self.client
 
@@ -65,13 +67,13 @@ class Runtime:
     # -- commands -------------------------------------------------------------------------------
 
     @property
-    def animating(self) -> AnimateTask | None:
-        return next((task for task in self.tasks if isinstance(task, AnimateTask)), None)
+    def job(self) -> JobTask | None:
+        """The long job running (animate or person), if any."""
+        return next((task for task in self.tasks if isinstance(task, JobTask)), None)
 
     def animate(self, context: bpy.types.Context, shots: list[PreparedShot]) -> AnimateTask:
         """Start the first shot now and the others one after another."""
-        if self.animating is not None or self.pending:
-            raise UserError("a job is already running: wait for it, or cancel it (Esc or Cancel)")
+        self._check_idle()
         client = self.worker(context)
         self.finished = []
         first, *rest = shots
@@ -79,6 +81,21 @@ class Runtime:
         self.pending = rest
         self._ensure_timer()
         return task
+
+    def finetune(self, context: bpy.types.Context, prepared: PreparedPerson) -> PersonTask:
+        """Start fine-tuning a person and saving its person file."""
+        self._check_idle()
+        client = self.worker(context)
+        prepared.path.parent.mkdir(parents=True, exist_ok=True)
+        job_id, route = client.submit("person", job=prepared.job)
+        task = PersonTask(job_id, route, prepared)
+        self.tasks.append(task)
+        self._ensure_timer()
+        return task
+
+    def _check_idle(self) -> None:
+        if self.job is not None or self.pending:
+            raise UserError("a job is already running: wait for it, or cancel it (Esc or Cancel)")
 
     def request(self, context: bpy.types.Context, cmd: str, on_result: Callable[[Event], None],
                 **fields: object) -> RequestTask:
@@ -103,7 +120,7 @@ class Runtime:
     def cancel(self) -> bool:
         """Stop the running job (its frames stay) and the shots waiting after it."""
         self.pending.clear()
-        task = self.animating
+        task = self.job
         if task is None or self.client is None:
             return False
         try:
@@ -152,10 +169,11 @@ class Runtime:
         task.finish()
         if isinstance(task, AnimateTask):
             self.finished.append(task)
+        if isinstance(task, JobTask):
             print(f"[Talking Heads] {task.state.status_text()}", file=sys.stderr)
 
     def _start_next(self) -> None:
-        if self.animating is not None or not self.pending:
+        if self.job is not None or not self.pending:
             return
         prepared = self.pending.pop(0)
         try:
@@ -171,7 +189,7 @@ class Runtime:
             bpy.app.timers.register(_timer, first_interval=TICK_INTERVAL_S, persistent=True)
 
     def _show_progress(self) -> None:
-        task = self.animating
+        task = self.job
         state = task.state if task is not None else None
         for manager in bpy.data.window_managers:
             settings = manager.theads
@@ -189,7 +207,7 @@ class Runtime:
         try:
             while self.tasks or self.pending:
                 self.tick()
-                task = self.animating
+                task = self.job
                 line = _progress_line(task.state) if task is not None else ""
                 if line and line != last:
                     report(line)

@@ -1,4 +1,5 @@
-"""Turns a shot (its settings in the blend file) into a worker job and where its result goes.
+"""Turns a shot (its settings in the blend file) into a worker job (animate, or person: fine-tune
+the shot's person) and where its result goes.
 
 Everything is checked here, before anything changes: a bad shot raises UserError. The only
 things written are cache files: the rig's landmark track and copies of packed portraits.
@@ -36,6 +37,15 @@ class PreparedShot:
 
 
 @dataclass(frozen=True)
+class PreparedPerson:
+    scene: str
+    shot: str
+    job: dict[str, Any]  # the person job, as PersonJob.to_dict() writes it
+    path: Path  # the person file
+    steps: int
+
+
+@dataclass(frozen=True)
 class DriverPlan:
     driver: str
     fps: float | None
@@ -60,6 +70,15 @@ def output_folder(shot: bpy.types.PropertyGroup) -> Path:
         raise UserError("the blend file is not saved, so there is no folder beside it for the frames: "
                         "save it first, or choose an output folder in the Output panel")
     return Path(absolute(folder))
+
+
+def person_path(shot: bpy.types.PropertyGroup) -> Path:
+    """Where Fine-tune Person saves the shot's person file."""
+    path = shot.finetune_output or f"{DEFAULT_OUTPUT}/people/{safe_name(shot.name)}{job_args.PERSON_SUFFIX}"
+    if path.startswith("//") and not bpy.data.filepath:
+        raise UserError("the blend file is not saved, so there is no folder beside it for the person file: "
+                        "save it first, or choose where it goes (Save as) in the Portrait panel")
+    return Path(absolute(path))
 
 
 def cache_folder(folder: Path) -> Path:
@@ -189,3 +208,14 @@ def prepare_shot(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.t
     return PreparedShot(scene.name, shot.name, job, folder, shot.output,
                         StripLayout(plan.scene_start, plan.count, shot.channel),
                         compat.sequencer_scene(context).name, texture_target(context, shot))
+
+
+def prepare_person(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup) -> PreparedPerson:
+    """The person job of the shot's portraits, checked; UserError names the first problem."""
+    if not any(item.image or item.filepath for item in shot.portraits):
+        job_args.check_sources([])
+    path = person_path(shot)
+    sources = portrait_paths(shot, cache_folder(path.parent))
+    job = job_args.person_job(sources=sources, output=str(path), finetune_steps=shot.finetune_steps,
+                              content_loss=shot.finetune_loss, device=compute(context).device)
+    return PreparedPerson(scene.name, shot.name, job, path, shot.finetune_steps)

@@ -9,10 +9,10 @@ from pathlib import Path
 import bpy
 
 from ..logic.frames import StripLayout, frames_after
-from ..logic.job_state import JobState, JobStatus
+from ..logic.job_state import JobState, JobStatus, PersonState
 from ..logic.protocol import EXIT, Event
 from . import plate, texture
-from .shot_job import PreparedShot
+from .shot_job import PreparedPerson, PreparedShot
 
 OUTPUT_REFRESH_S = 0.5  # how often a running job's plate and texture grow to the frames written
 
@@ -55,20 +55,46 @@ class RequestTask(Task):
             self.on_result(self.result)
 
 
-class AnimateTask(Task):
-    """An animate job: progress, and the plate and texture growing as frames are written."""
+class JobTask(Task):
+    """A long job (animate, person) whose progress the UI shows; one runs at a time."""
 
-    def __init__(self, job_id: str, route: queue.Queue[Event], prepared: PreparedShot):
+    def __init__(self, job_id: str, route: queue.Queue[Event], state: JobState, scene: str, shot: str):
         super().__init__(job_id, route)
-        self.prepared = prepared
-        self.state = JobState(job_id, label=prepared.shot, total=prepared.layout.duration)
-        self.shown_frames = 0
-        self.last_refresh = 0.0
+        self.state = state
+        self.scene, self.shot_name = scene, shot
 
     def handle(self, event: Event) -> None:
         self.state.apply(event)
         self.finished = self.state.finished
         self.worker_died = self.state.worker_died
+
+    def shot(self) -> bpy.types.PropertyGroup | None:
+        """The job's shot; None when the user deleted it or its scene meanwhile."""
+        scene = bpy.data.scenes.get(self.scene)
+        return scene.theads.shots.get(self.shot_name) if scene is not None else None
+
+    def show_status(self, shot: bpy.types.PropertyGroup) -> None:
+        """The outcome's first line as the shot's last result."""
+        shot.status = self.state.message.splitlines()[0] if self.state.message else ""
+
+    def outcome(self) -> str:
+        """How the job ended, for a report."""
+        return self.state.status_text()
+
+
+class AnimateTask(JobTask):
+    """An animate job: progress, and the plate and texture growing as frames are written."""
+
+    def __init__(self, job_id: str, route: queue.Queue[Event], prepared: PreparedShot):
+        super().__init__(job_id, route, JobState(job_id, label=prepared.shot, total=prepared.layout.duration),
+                         prepared.scene, prepared.shot)
+        self.prepared = prepared
+        self.shown_frames = 0
+        self.last_refresh = 0.0
+
+    def outcome(self) -> str:
+        written = self.state.frames_written and self.state.status is not JobStatus.FAILED
+        return self.state.status_text() + (f" in {self.prepared.folder}" if written else "")
 
     def refresh(self) -> None:
         now = time.monotonic()
@@ -84,11 +110,7 @@ class AnimateTask(Task):
         self.show_frames(count)
         shot = self.shot()
         if shot is not None:
-            shot.status = self.state.message.splitlines()[0] if self.state.message else ""
-
-    def shot(self) -> bpy.types.PropertyGroup | None:
-        scene = bpy.data.scenes.get(self.prepared.scene)
-        return scene.theads.shots.get(self.prepared.shot) if scene is not None else None
+            self.show_status(shot)
 
     def show_frames(self, count: int) -> None:
         """Update (or make) the plate and texture to show `count` frames; skipped when the user
@@ -106,3 +128,34 @@ class AnimateTask(Task):
             target = bpy.data.objects.get(prepared.texture_target) if prepared.texture_target else None
             texture.update_texture(bpy.data.scenes[prepared.scene], shot, Path(prepared.folder), count,
                                    prepared.layout.frame_start, target)
+
+
+class PersonTask(JobTask):
+    """A person job: fine-tuning progress; once the person file is saved, the shot uses it."""
+
+    def __init__(self, job_id: str, route: queue.Queue[Event], prepared: PreparedPerson):
+        super().__init__(job_id, route, PersonState(job_id, label=prepared.shot, total=prepared.steps),
+                         prepared.scene, prepared.shot)
+        self.prepared = prepared
+        self.note = ""
+
+    def finish(self) -> None:
+        shot = self.shot()
+        if shot is None:
+            return
+        if self.state.status is JobStatus.DONE:
+            self.note = use_person_file(shot, self.state.result.get("output") or str(self.prepared.path))
+        self.show_status(shot)
+
+    def outcome(self) -> str:
+        return self.state.status_text() + self.note
+
+
+def use_person_file(shot: bpy.types.PropertyGroup, path: str) -> str:
+    """Make the shot's person model the person file (rendered by the neural renderer); what changed."""
+    shot.person_mode = "PERSON_FILE"
+    shot.person_file = bpy.path.relpath(path) if bpy.data.filepath else path
+    if shot.renderer == "warp":
+        shot.renderer = "neural"
+        return "; the shot now uses it, with the neural renderer"
+    return "; the shot now uses it"

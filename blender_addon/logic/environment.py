@@ -1,4 +1,5 @@
-"""Finding the generator's Python environment and describing what its `ping` found."""
+"""Finding the generator's Python environment, the variables it runs with, and describing what
+its `ping` found."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from .errors import UserError
 
 ORIGIN_FILE = "origin.json"  # written into the package by install.py: {"project": "<folder>"}
 PYTHON_VARIABLE = "TALKING_HEADS_PYTHON"  # overrides the search, e.g. on a render farm
+CHECKPOINT_VARIABLE = "TALKING_HEADS_CHECKPOINT"  # the library's configured meta-learned checkpoint
 
 
 def venv_python(env: Path) -> Path:
@@ -64,6 +66,19 @@ def find_worker_python(preference: str, package_dir: Path, environ: Mapping[str,
     raise UserError("the generator's Python environment was not found (looked at: " + looked + "). "
                     "In the Talking Heads folder run `python install.py`, then choose its .venv folder "
                     "in Preferences > Add-ons > Talking Heads > Python environment")
+
+
+def worker_environment(environ: Mapping[str, str], checkpoint: str = "") -> dict[str, str]:
+    """The worker's environment variables: Blender's, without its PYTHONHOME, and with the
+    meta-learned checkpoint chosen in the preferences (empty: the library's configured one)."""
+    env = {key: value for key, value in environ.items() if key != "PYTHONHOME"}
+    if checkpoint.strip():
+        path = Path(checkpoint.strip()).expanduser()
+        if not path.is_file():
+            raise UserError(f"the meta-learned checkpoint {path} (set in the add-on's preferences) was not found: "
+                            "choose the meta.safetensors that `talking-heads train` wrote, or clear the field")
+        env[CHECKPOINT_VARIABLE] = str(path.resolve())
+    return env
 
 
 def describe_ping(result: Mapping[str, Any]) -> list[str]:

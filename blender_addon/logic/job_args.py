@@ -1,7 +1,8 @@
-"""The worker's `animate` job, built from plain values gathered from a shot.
+"""The worker's `animate` and `person` jobs, built from plain values gathered from a shot.
 
-The keys are those of the library's `AnimateJob.to_dict()`; the add-on never imports the library,
-so this module is where the two meet. Every check here fails with a UserError that says what to do.
+The keys are those of the library's `AnimateJob.to_dict()` and `PersonJob.to_dict()`; the add-on
+never imports the library, so this module is where the two meet. Every check here fails with a
+UserError that says what to do.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ RENDERERS = ("auto", "neural", "warp")
 MOTIONS = ("talk", "nod", "shake", "blink", "smile", "idle")
 DEVICES = ("auto", "cuda", "cpu")
 PRECISIONS = ("auto", "float32", "float16", "bfloat16")
+CONTENT_LOSSES = ("vgg", "vgg19", "vggface", "l1", "none")  # the library's models.losses.CONTENT_LOSSES
+PERSON_SUFFIX = ".safetensors"
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,28 @@ def animate_job(*, sources: list[str], driver: str, output: str, renderer: str =
         "device": compute.device, "precision": compute.precision, "batch_size": int(compute.batch_size),
         "resume": False,
     }
+
+
+def check_person_file(path: str) -> str:
+    """Where a person file is written: a full path ending in .safetensors, not a folder."""
+    if not path or path.startswith("//") or not Path(path).is_absolute():
+        raise UserError(f"the person file {path!r} is not a full path: save the blend file first (the default "
+                        "is beside it) or choose where the person file goes in the Portrait panel")
+    if Path(path).suffix != PERSON_SUFFIX:
+        raise UserError(f"a person file ends in {PERSON_SUFFIX}, got {Path(path).name}: change its name")
+    if Path(path).is_dir():
+        raise UserError(f"the person file {path} is a folder; choose a file name")
+    return str(Path(path))
+
+
+def person_job(*, sources: list[str], output: str, finetune_steps: int, content_loss: str = "vgg",
+               device: str = "auto") -> dict[str, Any]:
+    """The `job` object of a person command (fine-tune and save); UserError on anything the worker would refuse."""
+    if finetune_steps < 1:
+        raise UserError(f"fine-tuning needs at least 1 step, got {finetune_steps}")
+    if content_loss not in CONTENT_LOSSES:
+        raise UserError(f"unknown content loss {content_loss!r}: choose one of {', '.join(CONTENT_LOSSES)}")
+    if device not in DEVICES:
+        raise UserError(f"unknown device {device!r}: check the add-on's preferences")
+    return {"inputs": check_sources(sources), "output": check_person_file(output),
+            "finetune_steps": int(finetune_steps), "content_loss": content_loss, "device": device}

@@ -51,12 +51,31 @@ class JobState:
         if handler is not None:
             handler(self, event)
 
+    def done_message(self) -> str:
+        return f"{self.frames_written} frames written ({self.result.get('renderer', '?')} renderer)"
+
+    def kept(self) -> str:
+        """What stays after a cancel or a crash."""
+        return f"the {self.frames_written} frames written are kept"
+
     def status_text(self) -> str:
         name = f"{self.label}: " if self.label else ""
         if self.status is JobStatus.RUNNING:
             count = f" {self.done}/{self.total}" if self.total else (f" {self.done}" if self.done else "")
             return f"{name}{self.stage}{count}"
         return f"{name}{self.message}"
+
+
+@dataclass
+class PersonState(JobState):
+    """A person job (fine-tune and save a person file): nothing is written unless it finishes."""
+
+    def done_message(self) -> str:
+        steps = self.result.get("finetune_steps", "?")
+        return f"person file saved ({self.result.get('stage', '?')}, {steps} steps): {self.result.get('output', '?')}"
+
+    def kept(self) -> str:
+        return "no person file was written"
 
 
 def _on_progress(state: JobState, event: Event) -> None:
@@ -75,14 +94,14 @@ def _on_done(state: JobState, event: Event) -> None:
     state.result = dict(event.get("result") or {})
     state.frames_written = int(state.result.get("frames", state.frames_written))
     state.status = JobStatus.DONE
-    state.message = f"{state.frames_written} frames written ({state.result.get('renderer', '?')} renderer)"
+    state.message = state.done_message()
 
 
 def _on_error(state: JobState, event: Event) -> None:
     state.frames_written = int(event.get("frames", state.frames_written))
     if event.get("type") == "Cancelled":
         state.status = JobStatus.CANCELLED
-        state.message = f"cancelled; the {state.frames_written} frames written are kept"
+        state.message = f"cancelled; {state.kept()}"
     else:
         state.status = JobStatus.FAILED
         state.message = str(event.get("message", "the generator failed"))
@@ -95,7 +114,7 @@ def _on_exit(state: JobState, event: Event) -> None:
     log = [line for line in event.get("log", []) if line.strip()][-CRASH_LOG_LINES:]
     tail = ("; its last lines:\n" + "\n".join(log)) if log else ""
     state.message = (f"the generator process stopped unexpectedly (exit code {code}); it is restarted "
-                     f"on the next job and the {state.frames_written} frames written are kept{tail}")
+                     f"on the next job and {state.kept()}{tail}")
 
 
 _HANDLERS = {"progress": _on_progress, "frame": _on_frame, "done": _on_done, "error": _on_error, EXIT: _on_exit}

@@ -8,14 +8,15 @@ from .common import OperatorResult
 
 
 class THEADS_OT_cancel(bpy.types.Operator):
-    """Stop the running job and the shots waiting after it; the frames written are kept"""
+    """Stop the running job and the shots waiting after it; the frames written are kept
+    (a cancelled Fine-tune Person writes nothing)"""
 
     bl_idname = "theads.cancel"
     bl_label = "Cancel"
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        return RUNTIME.animating is not None or bool(RUNTIME.pending)
+        return RUNTIME.job is not None or bool(RUNTIME.pending)
 
     def execute(self, context: bpy.types.Context) -> OperatorResult:
         if not RUNTIME.cancel():

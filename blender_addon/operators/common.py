@@ -1,5 +1,6 @@
-"""What the operators share: user errors shown as reports, the shot an operator works on, and
-watching running jobs (Esc cancels) until they end."""
+"""What the operators share: user errors shown as reports, the shot an operator works on,
+watching running jobs (Esc cancels) until they end, and starting one job the same way in the UI
+and in background mode."""
 from __future__ import annotations
 
 import functools
@@ -8,7 +9,7 @@ from collections.abc import Callable
 import bpy
 
 from ..blender.runtime import RUNTIME
-from ..blender.tasks import AnimateTask
+from ..blender.tasks import AnimateTask, JobTask
 from ..logic.errors import UserError
 from ..logic.job_state import JobStatus
 
@@ -54,18 +55,14 @@ def shot_named(context: bpy.types.Context, name: str = "") -> bpy.types.Property
     return shot
 
 
-def report_outcome(operator: bpy.types.Operator, task: AnimateTask) -> OperatorResult:
+def report_outcome(operator: bpy.types.Operator, task: JobTask) -> OperatorResult:
     """Report how a finished job ended: info, warning (cancelled) or error."""
-    state = task.state
-    where = f" in {task.prepared.folder}" if state.frames_written else ""
-    if state.status is JobStatus.DONE:
-        operator.report({"INFO"}, f"{task.prepared.shot}: {state.message}{where}")
-        return {"FINISHED"}
-    if state.status is JobStatus.CANCELLED:
-        operator.report({"WARNING"}, f"{task.prepared.shot}: {state.message}{where}")
-        return {"FINISHED"}
-    operator.report({"ERROR"}, f"{task.prepared.shot}: {state.message}")
-    return {"CANCELLED"}
+    status = task.state.status
+    if status is JobStatus.FAILED:
+        operator.report({"ERROR"}, task.outcome())
+        return {"CANCELLED"}
+    operator.report({"INFO"} if status is JobStatus.DONE else {"WARNING"}, task.outcome())
+    return {"FINISHED"}
 
 
 def report_all(operator: bpy.types.Operator, finished: list[AnimateTask], problems: list[str]) -> OperatorResult:
@@ -96,10 +93,41 @@ class WatchesJobs:
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> OperatorResult:
         if event.type == "ESC" and event.value == "PRESS":
             RUNTIME.cancel()
-        if RUNTIME.animating is not None or RUNTIME.pending:
+        if RUNTIME.job is not None or RUNTIME.pending:
             return {"PASS_THROUGH"}
         context.window_manager.event_timer_remove(self._timer)
         return self.jobs_ended()
 
     def jobs_ended(self) -> OperatorResult:
+        raise NotImplementedError
+
+
+class StartsJob(WatchesJobs):
+    """Mix-in for an operator that starts one job (`start`): in the UI it stays modal until the
+    job ends (Esc cancels); in background mode it blocks, printing progress to the console."""
+
+    doing = "working"  # what the report says happens in the background
+
+    _task: JobTask | None = None
+
+    @user_errors
+    def execute(self, context: bpy.types.Context) -> OperatorResult:
+        task = self.start(context)
+        if bpy.app.background:
+            RUNTIME.wait()
+            return report_outcome(self, task)
+        self.report({"INFO"}, f"{task.state.label}: {self.doing} in the background; Cancel stops it")
+        return {"FINISHED"}
+
+    @user_errors
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> OperatorResult:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        self._task = self.start(context)
+        return self.watch(context)
+
+    def jobs_ended(self) -> OperatorResult:
+        return report_outcome(self, self._task)
+
+    def start(self, context: bpy.types.Context) -> JobTask:
         raise NotImplementedError

@@ -20,6 +20,11 @@ class THeadsPreferences(bpy.types.AddonPreferences):
         name="Python environment", subtype="FILE_PATH",
         description="The .venv folder that `python install.py` made in the Talking Heads folder, or its "
                     "python executable. Empty: found automatically when the add-on was installed from there")
+    checkpoint: StringProperty(
+        name="Meta-learned checkpoint", subtype="FILE_PATH",
+        description="The meta.safetensors that `talking-heads train` wrote, for the neural renderer and "
+                    "Fine-tune Person. Empty: $TALKING_HEADS_CHECKPOINT, else weights/meta.safetensors of the "
+                    "Talking Heads folder")
     device: EnumProperty(name="Device", items=DEVICE_ITEMS, default="auto")
     precision: EnumProperty(name="Precision", items=PRECISION_ITEMS, default="auto")
     batch_size: IntProperty(name="Batch size", default=8, min=1, max=256,
@@ -30,6 +35,7 @@ class THeadsPreferences(bpy.types.AddonPreferences):
 
         layout = self.layout
         layout.prop(self, "python_env")
+        layout.prop(self, "checkpoint")
         row = layout.row()
         row.prop(self, "device")
         row.prop(self, "precision")
@@ -41,6 +47,7 @@ class DefaultPreferences:
     """Preferences when the add-on runs without being enabled in Blender (e.g. a batch script)."""
 
     python_env = ""
+    checkpoint = ""
     device = "auto"
     precision = "auto"
     batch_size = 8

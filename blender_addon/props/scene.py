@@ -5,7 +5,8 @@ import bpy
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
                        PointerProperty, StringProperty)
 
-from ..logic.job_args import MOTIONS
+from ..blender.compat import BLEND_RELATIVE_PATH
+from ..logic.job_args import CONTENT_LOSSES, MOTIONS
 
 DRIVER_ITEMS = [("VIDEO", "Video clip", "The face in a video clip drives the portrait"),
                 ("RIG", "Face rig", "A landmark rig in the scene, seen through the scene camera"),
@@ -13,7 +14,14 @@ DRIVER_ITEMS = [("VIDEO", "Video clip", "The face in a video clip drives the por
 VIDEO_SOURCE_ITEMS = [("FILE", "File", "A video file"), ("STRIP", "Movie strip", "A movie strip in the sequencer")]
 MOTION_ITEMS = [(name, name.title(), "") for name in MOTIONS]
 PERSON_ITEMS = [("FEED_FORWARD", "Feed-forward", "The person model made from the portraits at once"),
-                ("PERSON_FILE", "Person file", "A fine-tuned person model (.safetensors) saved earlier")]
+                ("PERSON_FILE", "Person file", "A person model (.safetensors) saved earlier, e.g. by Fine-tune Person")]
+CONTENT_LOSS_NAMES = {"vgg": ("Perceptual (paper)", "VGG19 and VGGFace features, as in the paper; needs their "
+                                                    "weights (python install.py --weights)"),
+                      "vgg19": ("VGG19", "VGG19 features only; needs its weights"),
+                      "vggface": ("VGGFace", "VGGFace features only; needs its weights"),
+                      "l1": ("Pixels (L1)", "Pixel differences; needs no extra weights"),
+                      "none": ("None", "Adversarial and feature-matching losses only")}
+CONTENT_LOSS_ITEMS = [(name, *CONTENT_LOSS_NAMES[name]) for name in CONTENT_LOSSES]
 OUTPUT_ITEMS = [("PLATE", "Plate", "An image strip in the Video Sequence Editor"),
                 ("TEXTURE", "Texture", "An image-sequence texture on a material"),
                 ("BOTH", "Both", "A plate and a texture")]
@@ -24,7 +32,8 @@ RENDERER_ITEMS = [("auto", "Auto", "Neural when its weights are found, else warp
 
 class THeadsPortrait(bpy.types.PropertyGroup):
     image: PointerProperty(name="Image", type=bpy.types.Image, description="An image data-block of the person")
-    filepath: StringProperty(name="File", subtype="FILE_PATH", description="An image file of the person")
+    filepath: StringProperty(name="File", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH,
+                             description="An image file of the person")
 
 
 class THeadsShot(bpy.types.PropertyGroup):
@@ -32,11 +41,18 @@ class THeadsShot(bpy.types.PropertyGroup):
     portraits: CollectionProperty(type=THeadsPortrait)
     active_portrait: IntProperty()
     person_mode: EnumProperty(name="Person model", items=PERSON_ITEMS, default="FEED_FORWARD")
-    person_file: StringProperty(name="Person file", subtype="FILE_PATH")
+    person_file: StringProperty(name="Person file", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH)
+    finetune_steps: IntProperty(name="Steps", default=40, min=1, soft_max=1000,
+                                description="Fine-tuning steps on the portraits (the paper's FT)")
+    finetune_loss: EnumProperty(name="Content loss", items=CONTENT_LOSS_ITEMS, default="vgg",
+                                description="The content loss of fine-tuning")
+    finetune_output: StringProperty(name="Save as", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH,
+                                    description="Where Fine-tune Person saves the person file (.safetensors); empty: "
+                                                "talking_heads/people/<shot name>.safetensors beside the blend file")
 
     driver: EnumProperty(name="Driver", items=DRIVER_ITEMS, default="MOTION")
     video_source: EnumProperty(name="Video", items=VIDEO_SOURCE_ITEMS, default="FILE")
-    video_path: StringProperty(name="Video file", subtype="FILE_PATH")
+    video_path: StringProperty(name="Video file", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH)
     video_strip: StringProperty(name="Movie strip", description="Name of a movie strip in the sequencer")
     frame_offset: IntProperty(name="Frame offset", min=0, description="Clip frames skipped at its start")
     frame_count: IntProperty(name="Frames", min=0, description="Clip frames used; 0: to the clip's end")
@@ -60,7 +76,7 @@ class THeadsShot(bpy.types.PropertyGroup):
                              unit="TIME_ABSOLUTE", description="Seconds of smoothing over time (0: none)")
 
     output: EnumProperty(name="Output", items=OUTPUT_ITEMS, default="PLATE")
-    output_folder: StringProperty(name="Folder", subtype="DIR_PATH",
+    output_folder: StringProperty(name="Folder", subtype="DIR_PATH", options=BLEND_RELATIVE_PATH,
                                   description="Where the frames go; empty: a folder beside the blend file")
     channel: IntProperty(name="Channel", default=2, min=1, max=128)
     full_frame: BoolProperty(name="Full frame", default=True,

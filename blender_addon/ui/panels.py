@@ -73,6 +73,16 @@ class PortraitPanel(ShotPanel):
         layout.prop(shot, "person_mode")
         if shot.person_mode == "PERSON_FILE":
             layout.prop(shot, "person_file")
+        _draw_finetune(layout.box(), shot)
+
+
+def _draw_finetune(layout: bpy.types.UILayout, shot: bpy.types.PropertyGroup) -> None:
+    """Fine-tune the person on the portraits and save it as a person file for reuse across shots."""
+    row = layout.row(align=True)
+    row.prop(shot, "finetune_steps")
+    row.prop(shot, "finetune_loss", text="")
+    layout.prop(shot, "finetune_output")
+    layout.operator("theads.person_finetune", icon="USER")
 
 
 class DriverPanel(ShotPanel):

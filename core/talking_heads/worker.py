@@ -6,13 +6,15 @@ prepared persons, so a second render of the same portrait starts at once.
 
 Commands (each but quit with an "id" chosen by the caller):
     {"cmd": "animate", "id": ID, "job": {AnimateJob.to_dict()}}   queued; one job runs at a time
+    {"cmd": "person", "id": ID, "job": {PersonJob.to_dict()}}     make (fine-tune) and save a person file
     {"cmd": "landmarks", "id": ID, "image": PATH}                 68 landmarks of the largest face
-    {"cmd": "cancel", "id": ID}                                   stop job ID (finished frames stay)
+    {"cmd": "cancel", "id": ID}                                   stop job ID (finished frames stay,
+                                                                  a cancelled person writes nothing)
     {"cmd": "ping", "id": ID}                                     answered at once, even during a job
     {"cmd": "quit"}                                               cancel what runs, then exit
 Events, each with the id of the command it answers:
     {"event": "ready", "version": ..., "protocol": 1, "pid": ...}  once, at start
-    {"event": "progress", "id": ID, "done": N, "total": N|null, "stage": "landmarks"|"render"}
+    {"event": "progress", "id": ID, "done": N, "total": N|null, "stage": "landmarks"|"render"|"fine-tuning"}
     {"event": "frame", "id": ID, "index": N, "path": PATH|null}    after frame N (1-based) is written
     {"event": "done", "id": ID, "result": {...}}                   the command's result
     {"event": "error", "id": ID|null, "type": NAME, "message": TEXT, "frames": N}
@@ -37,6 +39,7 @@ from typing import Any, TextIO
 
 from talking_heads import __version__
 from talking_heads.errors import Cancelled, InputError, TalkingHeadsError
+from talking_heads.progress import CancelFn, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,7 @@ def preload() -> None:
 
     from talking_heads import pipeline  # noqa: F401
     from talking_heads.landmarks import dlib_detector, fan_detector  # noqa: F401
+    from talking_heads.training import person  # noqa: F401
 
 
 class Worker:
@@ -228,26 +232,34 @@ class Worker:
                 self.running = None
                 self.cancelled.discard(str(command.job_id))
 
+    def _progress(self, job_id: str) -> ProgressFn:
+        """A progress callback that sends throttled `progress` events of the job."""
+        throttle = Throttle()
+
+        def progress(done: int, total: int | None, stage: str) -> None:
+            if throttle(done, total, stage):
+                self.emit("progress", job_id, done=done, total=total, stage=stage)
+
+        return progress
+
+    def _cancel_check(self, job_id: str) -> CancelFn:
+        return lambda: self.quitting or job_id in self.cancelled
+
     def _animate(self, command: Command) -> None:
         from talking_heads.pipeline import AnimateJob, animate
 
         job_id = str(command.job_id)
         written = 0
-        throttle = Throttle()
 
         def on_frame(index: int, path: Path | None) -> None:
             nonlocal written
             written = index
             self.emit("frame", job_id, index=index, path=None if path is None else str(path))
 
-        def progress(done: int, total: int | None, stage: str) -> None:
-            if throttle(done, total, stage):
-                self.emit("progress", job_id, done=done, total=total, stage=stage)
-
         try:
             job = AnimateJob.from_dict(_job_fields(command))
             log.info("job %s: %s -> %s", job_id, job.driver, job.output)
-            result = animate(job, progress=progress, cancelled=lambda: self.quitting or job_id in self.cancelled,
+            result = animate(job, progress=self._progress(job_id), cancelled=self._cancel_check(job_id),
                              on_frame=on_frame, people=self.people)
         except Exception as error:  # every failure becomes an event; the worker lives on
             self._failed(job_id, error, written)
@@ -255,6 +267,23 @@ class Worker:
         self.emit("done", job_id, result={"output": str(result.output), "frames": result.frames,
                                           "renderer": result.renderer, "fps": result.fps,
                                           "size": list(result.size), "notes": list(result.notes)})
+
+    def _person(self, command: Command) -> None:
+        from talking_heads.pipeline import PersonCache
+        from talking_heads.training.person import PersonJob, make_person
+
+        job_id = str(command.job_id)
+        try:
+            job = PersonJob.from_dict(_job_fields(command))
+            log.info("job %s: person of %d input(s) -> %s", job_id, len(job.inputs), job.output)
+            result = make_person(job, progress=self._progress(job_id), cancelled=self._cancel_check(job_id),
+                                 detector=self._detector if job.backend == "auto" else None)
+        except Exception as error:
+            self._failed(job_id, error, 0)
+            return
+        self.people = PersonCache()  # a kept person may come from the person file just replaced
+        self.emit("done", job_id, result={"output": str(result.output), "stage": result.stage,
+                                          "shots": result.shots, "finetune_steps": result.finetune_steps})
 
     def _landmarks(self, command: Command) -> None:
         from talking_heads import media
@@ -314,15 +343,17 @@ def describe_environment() -> dict[str, Any]:
 def _job_fields(command: Command) -> dict[str, Any]:
     job = command.fields.get("job")
     if not isinstance(job, dict):
-        raise InputError("an animate command needs a \"job\" object (AnimateJob.to_dict())")
+        kind = {"animate": "AnimateJob", "person": "PersonJob"}[command.cmd]
+        raise InputError(f"the {command.cmd} command needs a \"job\" object ({kind}.to_dict())")
     return job
 
 
 HANDLERS: dict[str, Callable[[Worker, Command], bool]] = {
-    "animate": Worker._queue, "landmarks": Worker._queue, "cancel": Worker._cancel,
+    "animate": Worker._queue, "person": Worker._queue, "landmarks": Worker._queue, "cancel": Worker._cancel,
     "ping": Worker._ping, "quit": Worker._quit,
 }
-JOBS: dict[str, Callable[[Worker, Command], None]] = {"animate": Worker._animate, "landmarks": Worker._landmarks}
+JOBS: dict[str, Callable[[Worker, Command], None]] = {"animate": Worker._animate, "person": Worker._person,
+                                                      "landmarks": Worker._landmarks}
 
 
 def protocol_stream() -> TextIO:

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from blender_addon.logic.environment import PYTHON_VARIABLE, describe_ping, find_worker_python, venv_python
+from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, describe_ping, find_worker_python,
+                                             venv_python, worker_environment)
 from blender_addon.logic.errors import UserError
 
 
@@ -54,3 +55,13 @@ def test_the_ping_report_names_the_device_and_the_fixes():
     assert "Renderers: warp" in lines and "Weights neural checkpoint: missing" in lines
     assert "Missing: neural renderer weights; fix: put a checkpoint at w/meta" in lines
     assert describe_ping({"device": {"type": "cpu", "name": "x86_64"}})[0] == "Device: CPU x86_64 (no CUDA GPU found)"
+
+
+def test_the_workers_environment_carries_the_chosen_checkpoint(tmp_path):
+    blender = {"PYTHONHOME": "/blender/python", "PATH": "/bin", CHECKPOINT_VARIABLE: "/farm/meta.safetensors"}
+    assert worker_environment(blender) == {"PATH": "/bin", CHECKPOINT_VARIABLE: "/farm/meta.safetensors"}
+    chosen = tmp_path / "meta.safetensors"
+    chosen.write_bytes(b"")
+    assert worker_environment(blender, str(chosen))[CHECKPOINT_VARIABLE] == str(chosen)
+    with pytest.raises(UserError, match="meta-learned checkpoint .*gone.safetensors .*was not found"):
+        worker_environment(blender, str(tmp_path / "gone.safetensors"))

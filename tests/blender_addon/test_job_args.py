@@ -1,8 +1,8 @@
-"""The animate job the add-on sends: checked before anything is sent."""
+"""The animate and person jobs the add-on sends: checked before anything is sent."""
 import pytest
 
 from blender_addon.logic.errors import UserError
-from blender_addon.logic.job_args import Compute, Retarget, animate_job
+from blender_addon.logic.job_args import Compute, Retarget, animate_job, person_job
 
 
 @pytest.fixture
@@ -37,3 +37,24 @@ def test_bad_values_are_refused_with_what_to_do(portrait, tmp_path, change, mess
     values = {"sources": [portrait], "driver": "motion:talk", "output": str(tmp_path / "out"), **change}
     with pytest.raises(UserError, match=message):
         animate_job(**values)
+
+
+def test_a_good_person_job(portrait, tmp_path):
+    job = person_job(sources=[portrait], output=str(tmp_path / "anna.safetensors"), finetune_steps=40,
+                     content_loss="l1", device="cpu")
+    assert job == {"inputs": [portrait], "output": str(tmp_path / "anna.safetensors"), "finetune_steps": 40,
+                   "content_loss": "l1", "device": "cpu"}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"sources": []}, "no portrait"),
+    ({"output": "//people/anna.safetensors"}, "not a full path: save the blend file first"),
+    ({"output": "/people/anna.pt"}, "a person file ends in .safetensors"),
+    ({"finetune_steps": 0}, "at least 1 step"),
+    ({"content_loss": "lpips"}, "unknown content loss 'lpips'"),
+    ({"device": "tpu"}, "unknown device"),
+])
+def test_bad_person_jobs_are_refused_with_what_to_do(portrait, tmp_path, change, message):
+    values = {"sources": [portrait], "output": str(tmp_path / "anna.safetensors"), "finetune_steps": 2, **change}
+    with pytest.raises(UserError, match=message):
+        person_job(**values)

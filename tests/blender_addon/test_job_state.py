@@ -1,5 +1,5 @@
 """A job's state as the add-on sees it, built from the worker's events."""
-from blender_addon.logic.job_state import JobState, JobStatus
+from blender_addon.logic.job_state import JobState, JobStatus, PersonState
 from blender_addon.logic.protocol import Event, exit_event
 
 
@@ -46,3 +46,17 @@ def test_events_after_the_end_change_nothing():
     state = events(JobState("j"), ("done", {"result": {"frames": 3}}), ("error", {"message": "late"}),
                    ("frame", {"index": 9}))
     assert state.status is JobStatus.DONE and state.frames_written == 3
+
+
+def test_a_person_job_names_its_file_and_writes_nothing_when_stopped():
+    state = events(PersonState("p", label="Anna", total=40),
+                   ("progress", {"done": 10, "total": 40, "stage": "fine-tuning"}))
+    assert state.status_text() == "Anna: fine-tuning 10/40" and state.fraction == 0.25
+    events(state, ("done", {"result": {"output": "/people/anna.safetensors", "stage": "fine-tuned", "shots": 2,
+                                       "finetune_steps": 40}}))
+    assert state.message == "person file saved (fine-tuned, 40 steps): /people/anna.safetensors"
+    cancelled = events(PersonState("p"), ("error", {"type": "Cancelled", "message": "cancelled", "frames": 0}))
+    assert cancelled.status is JobStatus.CANCELLED and cancelled.message == "cancelled; no person file was written"
+    crashed = PersonState("p")
+    crashed.apply(exit_event(-9, ["Killed"]))
+    assert crashed.worker_died and "no person file was written" in crashed.message and "Killed" in crashed.message

@@ -72,7 +72,8 @@ def test_every_panel_draws_in_every_state(blank, driver, output):
     shot.driver, shot.output, shot.use_scene_range, shot.person_mode = driver, output, False, "PERSON_FILE"
     shot.portraits.add().filepath = "face.jpg"
     drawn = draw_all(bpy.context)
-    assert {"theads.animate", "expression", "renderer", "person_file"} <= set(drawn)
+    assert {"theads.animate", "expression", "renderer", "person_file", "theads.person_finetune", "finetune_steps",
+            "finetune_loss", "finetune_output"} <= set(drawn)
     if driver == "VIDEO":
         shot.video_source = "STRIP"
         blank.sequence_editor_create()
@@ -99,7 +100,8 @@ def test_lists_preferences_and_status_bar_draw(blank, prefs):
         assert layout.drawn
     holder = types.SimpleNamespace(layout=CheckingLayout(), bl_rna=prefs.bl_rna)
     type(prefs).draw(holder, bpy.context)
-    assert {"python_env", "device", "precision", "batch_size", "theads.check_environment"} <= set(holder.layout.drawn)
+    assert {"python_env", "checkpoint", "device", "precision", "batch_size",
+            "theads.check_environment"} <= set(holder.layout.drawn)
     bar = types.SimpleNamespace(layout=CheckingLayout())
     bpy.context.window_manager.theads.busy = True
     try:

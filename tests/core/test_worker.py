@@ -9,10 +9,18 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
+from talking_heads import synthesis
+from talking_heads.models import ModelConfig
+from talking_heads.models.losses import CONTENT_LOSSES
 from talking_heads.pipeline import AnimateJob
+from talking_heads.synthesis.neural import NeuralPerson
 from talking_heads.synthesis.warp import WarpRenderer
+from talking_heads.training.meta import Networks
+from talking_heads.training.person import PersonJob, check_person_job
 from talking_heads.worker import EventWriter, Worker
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -80,6 +88,32 @@ def motion_job(portraits_dir, tmp_path):
     def make(name: str, seconds: float = 0.4, **extra) -> dict:
         return {"sources": [str(portraits_dir / "s42.jpg")], "driver": "motion:talk", "output": str(tmp_path / name),
                 "renderer": "warp", "fps": 25.0, "motion_duration": seconds, **extra}
+    return make
+
+
+@pytest.fixture(scope="module")
+def meta_checkpoint(tmp_path_factory) -> Path:
+    """Freshly initialised tiny (64x64) networks saved as a meta-learned checkpoint."""
+    path = tmp_path_factory.mktemp("weights") / "meta"
+    Networks.build(ModelConfig.tiny(), num_videos=1, seed=0).save(path, step=0, variant="ft", videos=["v"])
+    return path.with_suffix(".safetensors")
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models gain nothing from threads, and on a busy CPU threads make each step many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def person_job(portraits_dir, meta_checkpoint, tmp_path, one_thread):
+    def make(steps: int = 2, **extra) -> dict:
+        return {"inputs": [str(portraits_dir / "s42.jpg")], "output": str(tmp_path / "anna.safetensors"),
+                "checkpoint": str(meta_checkpoint), "finetune_steps": steps, "content_loss": "l1",
+                "device": "cpu", **extra}
     return make
 
 
@@ -178,6 +212,19 @@ def test_the_addons_jobs_are_jobs_the_pipeline_accepts(portraits_dir, tmp_path):
     assert parsed.frames == (0, 12) and parsed.track_cache == tmp_path / "t.npz" and parsed.batch_size == 4
 
 
+def test_the_addons_person_jobs_are_jobs_the_library_accepts(portraits_dir, tmp_path):
+    sys.path.insert(0, str(PROJECT))
+    try:
+        from blender_addon.logic.job_args import CONTENT_LOSSES as ADDON_LOSSES, person_job
+    finally:
+        sys.path.remove(str(PROJECT))
+    job = person_job(sources=[str(portraits_dir / "s1.jpg")], output=str(tmp_path / "p.safetensors"),
+                     finetune_steps=40, content_loss="l1", device="cpu")
+    parsed = PersonJob.from_dict(job)
+    assert parsed.finetune_steps == 40 and parsed.content_loss == "l1" and parsed.checkpoint is None
+    assert check_person_job(parsed) == tmp_path / "p.safetensors" and ADDON_LOSSES == CONTENT_LOSSES
+
+
 def test_the_worker_process_keeps_stdout_for_protocol_lines(motion_job):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT / "core"), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen([sys.executable, "-m", "talking_heads.worker"], stdin=subprocess.PIPE,
@@ -200,3 +247,36 @@ def test_the_worker_process_keeps_stdout_for_protocol_lines(motion_job):
     assert events[0]["event"] == "ready" and ends == {"p": "done", "a": "done", "l": "error"}
     assert rest[-1]["id"] == "late" and rest[-1]["type"] == "Cancelled"  # quit cancels what is left
     assert "job a" in process.stderr.read()  # the log went to stderr
+
+
+def test_a_person_job_fine_tunes_with_progress_per_step_and_saves_the_person_file(session, person_job, tmp_path):
+    session.send(cmd="person", id="p", job=person_job(steps=2))
+    events = session.events.until_end("p")
+    done = events[-1]
+    assert done["event"] == "done", done
+    assert done["result"] == {"output": str(tmp_path / "anna.safetensors"), "stage": "fine-tuned", "shots": 1,
+                              "finetune_steps": 2}
+    steps = [(event["done"], event["total"]) for event in events if event["event"] == "progress"]
+    assert steps == [(1, 2), (2, 2)] and {event["stage"] for event in events[:-1]} == {"fine-tuning"}
+    person = NeuralPerson.load(tmp_path / "anna.safetensors", device="cpu")
+    assert person.details["stage"] == "fine-tuned" and person.details["finetune_steps"] == 2
+    assert person.render(np.full((1, 68, 2), 32, np.float32)).shape == (1, 64, 64, 3)
+
+
+def test_cancel_mid_fine_tune_writes_no_person_file(session, person_job, tmp_path):
+    session.send(cmd="person", id="c", job=person_job(steps=500))
+    assert session.events.next("c", ("progress",))["done"] == 1
+    session.send(cmd="cancel", id="c")
+    end = session.events.until_end("c")[-1]
+    assert end["event"] == "error" and end["type"] == "Cancelled"
+    assert [path.name for path in tmp_path.iterdir()] == []  # no person file, no .json, no partial file
+
+
+def test_a_person_job_without_a_meta_checkpoint_says_how_to_get_one(session, person_job, tmp_path, monkeypatch):
+    monkeypatch.delenv(synthesis.CHECKPOINT_VARIABLE, raising=False)
+    monkeypatch.setattr(synthesis, "WEIGHTS_FOLDER", tmp_path / "weights")  # nothing configured
+    session.send(cmd="person", id="n", job=person_job(checkpoint=None))
+    error = session.events.until_end("n")[-1]
+    assert error["event"] == "error" and error["type"] == "WeightsError"
+    assert "talking-heads train" in error["message"] and synthesis.CHECKPOINT_VARIABLE in error["message"]
+    assert not (tmp_path / "anna.safetensors").exists()

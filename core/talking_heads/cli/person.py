@@ -6,22 +6,13 @@ generator and discriminator are fine-tuned on the shots (the paper's FT).
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
-from talking_heads import media
-from talking_heads.errors import InputError, OutputError
-from talking_heads.landmarks import make_detector
-from talking_heads.landmarks.detect import BACKENDS, LandmarkDetector
+from talking_heads.landmarks.detect import BACKENDS
 from talking_heads.models.losses import CONTENT_LOSSES
-from talking_heads.pipeline import load_portrait
 from talking_heads.progress import progress_bar
-from talking_heads.synthesis.base import Shot
-from talking_heads.synthesis.neural import NeuralPerson, NeuralRenderer
-from talking_heads.training.finetune import FinetuneConfig, Finetuner
-from talking_heads.training.prepare import PrepareConfig, crop_video
-
-log = logging.getLogger(__name__)
+from talking_heads.training.finetune import FinetuneConfig
+from talking_heads.training.person import PersonJob, make_person
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
@@ -44,40 +35,10 @@ def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.Argu
     return parser
 
 
-def make_shots(inputs: list[Path], detector: LandmarkDetector, resolution: int, video_frames: int) -> list[Shot]:
-    """Face crops of the inputs: every image, or evenly sampled frames of each video."""
-    shots: list[Shot] = []
-    images = [path for path in inputs if not media.is_video_path(path)]
-    if images:
-        shots += load_portrait(images, resolution, detector).shots
-    for video in (path for path in inputs if media.is_video_path(path)):
-        crops, points, _ = crop_video(video, detector, PrepareConfig(frames=video_frames, resolution=resolution))
-        shots += [Shot(image, landmarks) for image, landmarks in zip(crops, points)]
-    return shots
-
-
-def output_path(path: Path) -> Path:
-    if path.suffix not in ("", ".safetensors"):
-        raise OutputError(f"a person file ends in .safetensors, got {path.name}")
-    path = path.with_suffix(".safetensors")
-    media.check_output_path(path)
-    return path
-
-
 def run(args: argparse.Namespace) -> int:
-    output = output_path(args.output)
-    if args.finetune_steps < 0:
-        raise InputError(f"--finetune-steps must be 0 or more, got {args.finetune_steps}")
-    renderer = NeuralRenderer(checkpoint=args.checkpoint, device=args.device)
-    shots = make_shots(args.inputs, make_detector(args.backend), renderer.resolution, args.frames)
-    if args.finetune_steps == 0:
-        person: NeuralPerson = renderer.prepare(shots)
-    else:
-        config = FinetuneConfig(steps=args.finetune_steps, content_loss=args.content_loss)
-        finetuner = Finetuner(renderer, shots, config, device=args.device)
-        with progress_bar(enabled=not args.quiet) as progress:
-            finetuner.run(progress=progress)
-        person = finetuner.person(device="cpu")
-    person.save(output)
-    log.info("%d shots -> %s (%s)", len(shots), output, person.details["stage"])
+    job = PersonJob(inputs=args.inputs, output=args.output, checkpoint=args.checkpoint,
+                    finetune_steps=args.finetune_steps, content_loss=args.content_loss, frames=args.frames,
+                    backend=args.backend, device=args.device)
+    with progress_bar(enabled=not args.quiet) as progress:
+        make_person(job, progress=progress)
     return 0
