@@ -15,7 +15,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from talking_heads.models import Discriminator, Embedder, Generator, ModelConfig
 
-DOCS = Path(__file__).resolve().parents[3] / "docs" / "models.md"
+ROOT = Path(__file__).resolve().parents[3]
+DOCS = ROOT / "docs" / "models.md"
+README = ROOT / "README.md"
 PAPER_NO_SN = dataclasses.replace(ModelConfig(), spectral_norm=False)  # same parameters and shapes, faster to build
 
 
@@ -104,13 +106,13 @@ def paper_counts() -> dict[str, int]:
     return {"embedder": body, "generator": generator, "discriminator": discriminator, "adain": adain}
 
 
-def documented(label: str, column: int) -> str:
-    """A cell of the table in docs/models.md whose first cell starts with `label`."""
-    for line in DOCS.read_text(encoding="utf-8").splitlines():
+def documented(label: str, column: int, document: Path = DOCS) -> str:
+    """A cell of the first table row in `document` whose first cell starts with `label`."""
+    for line in document.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if cells and cells[0].startswith(label):
+        if line.startswith("|") and cells and cells[0].startswith(label):
             return cells[column]
-    raise AssertionError(f"no row {label!r} in {DOCS}")
+    raise AssertionError(f"no row {label!r} in {document}")
 
 
 def test_parameter_counts_match_the_paper_description_and_the_docs(paper_networks):
@@ -120,7 +122,8 @@ def test_parameter_counts_match_the_paper_description_and_the_docs(paper_network
     measured = {"embedder": count(embedder), "generator": count(generator), "discriminator": count(discriminator)}
     assert measured == {k: expected[k] for k in measured}
     for label, key in (("Embedder", "embedder"), ("Generator", "generator"), ("Discriminator", "discriminator")):
-        assert int(documented(label, 1).replace(",", "")) == measured[key]
+        for document in (DOCS, README):
+            assert int(documented(label, 1, document).replace(",", "")) == measured[key], document.name
 
 
 def test_spectral_norm_adds_no_parameters(tiny):
@@ -142,4 +145,5 @@ def test_flops_per_frame_match_the_docs(paper_networks):
                 "Generator": flops(lambda: generator(frame, psi)),
                 "Discriminator": flops(lambda: discriminator.features(frame, frame))}
     for label, gflops in measured.items():
-        assert float(re.sub(r"[^\d.]", "", documented(label, 2))) == pytest.approx(gflops, abs=0.05)
+        for document in (DOCS, README):
+            assert float(re.sub(r"[^\d.]", "", documented(label, 2, document))) == pytest.approx(gflops, abs=0.05)

@@ -1,0 +1,189 @@
+"""Videos: probed and streamed frame by frame (never whole in memory); H.264 MP4 written
+with the provenance label in its metadata."""
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+import imageio_ffmpeg
+import numpy as np
+
+from talking_heads.errors import MediaError, OutputError
+from talking_heads.media.files import check_output_path, partial_path, require_file
+from talking_heads.media.images import checked_rgb8
+from talking_heads.media.labels import SyntheticLabel
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    fps: float
+    frame_count: int
+    size: tuple[int, int]  # (width, height)
+
+
+_FFMPEG_DIAGNOSES = (
+    ("moov atom not found", "the file is truncated or incomplete (its index is missing)"),
+    ("matches no streams", "it contains no video stream, so no frames"),
+    ("does not contain any stream", "it contains no video stream, so no frames"),
+    ("Invalid data found", "invalid data: not a video, or a corrupt one"),
+)
+
+
+def _ffmpeg_error_message(error: Exception) -> str:
+    """The meaningful line of an ffmpeg failure, in words a user understands."""
+    text = str(error)
+    for needle, diagnosis in _FFMPEG_DIAGNOSES:
+        if needle in text:
+            return diagnosis
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+def probe_video(path: str | Path, exact_count: bool = True) -> VideoInfo:
+    """Frame rate, frame count and size of a video, without decoding its pixels. The exact count
+    reads the whole file's packets; without it the count is estimated from the duration."""
+    path = Path(path)
+    require_file(path)
+    try:
+        reader = imageio_ffmpeg.read_frames(str(path))
+        meta = next(reader)
+        reader.close()
+        if exact_count:
+            frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        else:
+            frame_count = round(meta["duration"] * meta["fps"])
+    except (RuntimeError, OSError, StopIteration) as error:
+        raise MediaError(path, f"cannot be read as a video: {_ffmpeg_error_message(error)}") from None
+    if frame_count <= 0:
+        raise MediaError(path, "the video contains no frames")
+    width, height = meta["size"]
+    return VideoInfo(path=path, fps=float(meta["fps"]), frame_count=int(frame_count), size=(int(width), int(height)))
+
+
+class VideoReader:
+    """Streams the frames of a video as uint8 HxWx3 RGB arrays.
+
+    >>> with VideoReader("clip.mp4") as video:
+    ...     for frame in video: ...
+    """
+
+    def __init__(self, path: str | Path, info: VideoInfo | None = None):
+        self.info = info if info is not None else probe_video(path)
+        self._generator: Iterator[bytes] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+    def __len__(self) -> int:
+        return self.info.frame_count
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        """Frames `start` (inclusive) to `stop` (exclusive); decoding is sequential."""
+        self.close()
+        width, height = self.info.size
+        generator = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24")
+        self._generator = generator
+        try:
+            next(generator)
+            for index, buffer in enumerate(generator):
+                if stop is not None and index >= stop:
+                    break
+                if index >= start:
+                    yield np.frombuffer(buffer, np.uint8).reshape(height, width, 3)
+        except (RuntimeError, OSError) as error:
+            raise MediaError(self.path, f"decoding failed ({_ffmpeg_error_message(error)})") from None
+        finally:
+            generator.close()
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self.frames()
+
+    def close(self) -> None:
+        if self._generator is not None:
+            self._generator.close()
+            self._generator = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Mp4Writer:
+    """Writes frames to an H.264 MP4 with the provenance label in its metadata.
+
+    Frames go to a temporary file that is renamed when the writer closes, also after an error
+    or a cancel, so the frames already written are kept as a playable video.
+    """
+
+    def __init__(self, path: str | Path, fps: float, label: SyntheticLabel | None = None, quality_crf: int = 18):
+        self.path = check_output_path(path)
+        self.fps = fps
+        self.label = label
+        self.crf = quality_crf
+        self.frame_count = 0
+        self._temporary = partial_path(self.path)
+        self._encoder = None
+        self._size: tuple[int, int] | None = None
+
+    def _open(self, width: int, height: int) -> None:
+        metadata: list[str] = []
+        if self.label is not None:
+            text = self.label.as_text()
+            metadata = ["-metadata", f"comment={text['Description']}", "-metadata", f"description={text['Description']}",
+                        "-metadata", f"encoded_by={text['Software']}", "-metadata", "synthetic=true",
+                        "-metadata", f"renderer={self.label.renderer}", "-movflags", "+use_metadata_tags+faststart"]
+        self._encoder = imageio_ffmpeg.write_frames(
+            str(self._temporary), size=(width, height), fps=self.fps, codec="libx264", pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p", macro_block_size=1, quality=None, ffmpeg_log_level="error",
+            output_params=["-crf", str(self.crf), "-preset", "veryfast", *metadata],
+        )
+        self._encoder.send(None)
+        self._size = (width, height)
+
+    def write(self, frame: np.ndarray) -> None:
+        frame = checked_rgb8(frame)
+        height, width = frame.shape[:2]
+        even = frame[: height - height % 2, : width - width % 2]  # yuv420p needs even sizes
+        if self._encoder is None:
+            self._open(even.shape[1], even.shape[0])
+        elif (even.shape[1], even.shape[0]) != self._size:
+            raise ValueError(f"frame size {width}x{height} differs from the video's {self._size}")
+        try:
+            self._encoder.send(np.ascontiguousarray(even))
+        except (OSError, RuntimeError) as error:
+            raise OutputError(f"cannot write {self.path}: {_ffmpeg_error_message(error)}") from None
+        self.frame_count += 1
+
+    def close(self) -> None:
+        """Finish the file; a writer that received no frame leaves nothing behind."""
+        if self._encoder is None:
+            return
+        encoder, self._encoder = self._encoder, None
+        encoder.close()
+        os.replace(self._temporary, self.path)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_video_metadata(path: str | Path) -> dict[str, str]:
+    """Container metadata tags of a video (read through the bundled ffmpeg)."""
+    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path), "-f", "ffmetadata", "-"],
+                            capture_output=True, text=True)
+    tags: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith(";"):
+            tags[key.strip()] = value.strip()
+    return tags

@@ -1,0 +1,45 @@
+"""`talking-heads animate` as a user runs it: options, Ctrl-C keeping the frames, resume."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from talking_heads import media
+from talking_heads.cli import main
+
+
+def test_crop_frames_and_fps_options(tmp_path, portraits_dir, clips_dir):
+    out = tmp_path / "crops.mp4"
+    assert main(["-q", "animate", "--source", str(portraits_dir / "s5.jpg"), "--driver", str(clips_dir / "d0.mp4"),
+                 "--frames", "5:17", "--crop", "--fps", "12.5", "--expression", "0.5", "--no-follow-position",
+                 "-o", str(out)]) == 0
+    info = media.probe_video(out)
+    assert (info.size, info.fps, info.frame_count) == ((256, 256), 12.5, 6)
+
+
+def test_bad_frame_range_is_a_usage_error(tmp_path, portraits_dir, capsys):
+    try:
+        main(["animate", "--source", str(portraits_dir / "s5.jpg"), "--driver", "motion:talk",
+              "--frames", "ten", "-o", str(tmp_path / "x.mp4")])
+    except SystemExit as stop:
+        assert stop.code == 2
+    assert "START:STOP" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, portraits_dir):
+    folder = tmp_path / "frames"
+    command = [sys.executable, "-m", "talking_heads.cli", "-q", "animate", "--source", str(portraits_dir / "s42.jpg"),
+               "--driver", "motion:idle", "--duration", "12", "--renderer", "warp", "-o", str(folder), "--resume"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while media.count_finished_frames(folder) < 10 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert 10 <= media.count_finished_frames(folder) < 300 and "they are kept in" in stderr
+    assert not list(folder.glob(".*partial*")), "a half-written frame was left behind"
+    assert subprocess.run(command, capture_output=True, text=True).returncode == 0
+    assert media.count_finished_frames(folder) == 300
