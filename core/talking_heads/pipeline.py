@@ -175,8 +175,8 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
         portrait = load_portrait(job.sources, renderer.resolution, detector())
         return portrait, renderer.prepare(portrait.shots)
 
-    key = (tuple((str(Path(p).resolve()), Path(p).stat().st_mtime_ns) for p in job.sources), choice.name,
-           str(job.person), str(job.checkpoint), job.device, job.precision)
+    key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
+           _file_identity(job.checkpoint), job.device, job.precision)
     portrait, person = (people or PersonCache()).get(key, prepare)
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=detector, retarget_config=job.retarget,
@@ -190,6 +190,13 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
         log.info("resuming: %d of %d frames already in %s", skip, len(points), job.output)
     frames = render_frames(person, portrait, points, fps, job.full_frame, job.batch_size, skip, cancelled)
     return _write(job, frames, len(points), fps, choice.name, driver_points, progress, on_frame, skip)
+
+
+def _file_identity(path: Path | None) -> tuple[str, int] | None:
+    """A file as a cache key: its resolved path and when it last changed."""
+    if path is None or not Path(path).is_file():
+        return None if path is None else (str(path), 0)
+    return str(Path(path).resolve()), Path(path).stat().st_mtime_ns
 
 
 def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarray:
