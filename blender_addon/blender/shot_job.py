@@ -64,21 +64,24 @@ def absolute(path: str) -> str:
     return str(Path(bpy.path.abspath(path)).resolve()) if path else ""
 
 
+def beside_blend_file(path: str, what: str, choose: str) -> Path:
+    """An absolute path; a `//` path needs the blend file to be saved (it is relative to it)."""
+    if path.startswith("//") and not bpy.data.filepath:
+        raise UserError(f"the blend file is not saved, so there is no folder beside it for {what}: "
+                        f"save it first, or {choose}")
+    return Path(absolute(path))
+
+
 def output_folder(shot: bpy.types.PropertyGroup) -> Path:
-    folder = shot.output_folder or f"{DEFAULT_OUTPUT}/{safe_name(shot.name)}"
-    if folder.startswith("//") and not bpy.data.filepath:
-        raise UserError("the blend file is not saved, so there is no folder beside it for the frames: "
-                        "save it first, or choose an output folder in the Output panel")
-    return Path(absolute(folder))
+    return beside_blend_file(shot.output_folder or f"{DEFAULT_OUTPUT}/{safe_name(shot.name)}", "the frames",
+                             "choose an output folder in the Output panel")
 
 
 def person_path(shot: bpy.types.PropertyGroup) -> Path:
     """Where Fine-tune Person saves the shot's person file."""
-    path = shot.finetune_output or f"{DEFAULT_OUTPUT}/people/{safe_name(shot.name)}{job_args.PERSON_SUFFIX}"
-    if path.startswith("//") and not bpy.data.filepath:
-        raise UserError("the blend file is not saved, so there is no folder beside it for the person file: "
-                        "save it first, or choose where it goes (Save as) in the Portrait panel")
-    return Path(absolute(path))
+    default = f"{DEFAULT_OUTPUT}/people/{safe_name(shot.name)}{job_args.PERSON_SUFFIX}"
+    return beside_blend_file(shot.finetune_output or default, "the person file",
+                             "choose where it goes (Save as) in the Portrait panel")
 
 
 def cache_folder(folder: Path) -> Path:
