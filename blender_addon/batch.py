@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -82,7 +83,17 @@ def main(argv: list[str]) -> int:
     return 0 if shots and not failures and len(args.shot) <= len(shots) else 1
 
 
-if __name__ == "__main__":
-    status = main(sys.argv)
+def exit_module_process(status: int) -> None:
+    """End a bpy-module process. The bpy modules of Blender 4.2 and 4.5 crash or hang while the
+    interpreter shuts down once an add-on registered Python classes, so there the process ends
+    at once, its output flushed; the Blender binary and 5.0 exit normally."""
+    if not bpy.app.binary_path and bpy.app.version < (5, 0, 0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
     if status:
         sys.exit(status)
+
+
+if __name__ == "__main__":
+    exit_module_process(main(sys.argv))

@@ -4,6 +4,7 @@ import bpy
 import numpy as np
 from addon_helpers import mouth_opening
 
+from blender_addon.blender import compat
 from blender_addon.logic.frames import frame_name
 
 
@@ -21,7 +22,7 @@ def test_a_keyframed_jaw_opens_the_generated_mouth(make_shot, runtime):
 
     assert bpy.ops.theads.animate() == {"FINISHED"}
 
-    strip = scene.sequence_editor.strips_all[shot.plate_strip]
+    strip = compat.all_strips(scene.sequence_editor)[shot.plate_strip]
     assert (strip.type, strip.frame_final_start, strip.frame_final_duration, strip.channel) == ("IMAGE", 1, 12, 2)
     assert [element.filename for element in strip.elements] == [frame_name(i) for i in range(1, 13)]
     folder = bpy.path.abspath(strip.directory)
@@ -30,4 +31,4 @@ def test_a_keyframed_jaw_opens_the_generated_mouth(make_shot, runtime):
     assert mouth_opening(opened) > mouth_opening(closed) + 8  # pixels of a 512-pixel portrait
 
     assert bpy.ops.theads.animate() == {"FINISHED"}  # again: the same strip, updated in place
-    assert len(scene.sequence_editor.strips_all) == 1 and scene.sequence_editor.strips_all[0] == strip
+    assert len(compat.all_strips(scene.sequence_editor)) == 1 and compat.all_strips(scene.sequence_editor)[0] == strip

@@ -1,11 +1,12 @@
 """Bad input in the panel shows a clear message in Blender and changes nothing."""
 import bpy
 import pytest
+from blender_addon.blender import compat
 
 
 def snapshot() -> tuple:
     scene = bpy.context.scene
-    strips = len(scene.sequence_editor.strips_all) if scene.sequence_editor else 0
+    strips = len(compat.all_strips(scene.sequence_editor)) if scene.sequence_editor else 0
     shot = scene.theads.active()
     return (strips, len(bpy.data.objects), len(bpy.data.images), len(bpy.data.materials), scene.frame_current,
             shot.plate_strip, shot.status, shot.texture_object)

@@ -7,6 +7,7 @@ from pathlib import Path
 import bpy
 
 from addon_helpers import finished_frames
+from blender_addon.blender import compat
 
 BATCH = Path(__file__).resolve().parents[2] / "blender_addon" / "batch.py"
 
@@ -34,7 +35,7 @@ def test_two_shots_render_and_a_bad_one_is_reported(make_shot, tmp_path):
     assert "2 of 3 shots rendered; failed: Broken" in result.stdout
 
     bpy.ops.wm.open_mainfile(filepath=str(blend))  # --save kept the plates in the blend file
-    plates = {strip.name: strip.frame_final_duration for strip in bpy.context.scene.sequence_editor.strips_all}
+    plates = {strip.name: strip.frame_final_duration for strip in compat.all_strips(bpy.context.scene.sequence_editor)}
     assert plates == {"TH Opening": 6, "TH Reply": 6}
 
 

@@ -8,6 +8,7 @@ import bpy
 import pytest
 
 from addon_helpers import finished_frames
+from blender_addon.blender import compat
 
 
 def when_frames_exist(folder: Path, count: int, action) -> threading.Thread:
@@ -37,7 +38,7 @@ def test_cancel_keeps_the_frames_written_in_the_plate(make_shot, runtime):
     assert bpy.ops.theads.animate() == {"FINISHED"}  # cancelling is not an error
     watcher.join()
     kept = finished_frames(folder)
-    strip = bpy.context.scene.sequence_editor.strips_all[shot.plate_strip]
+    strip = compat.all_strips(bpy.context.scene.sequence_editor)[shot.plate_strip]
     assert 2 <= kept < 200 and strip.frame_final_duration == len(strip.elements) == kept
     assert "cancelled" in shot.status
 
@@ -51,7 +52,7 @@ def test_a_killed_worker_is_reported_and_the_next_job_runs(make_shot, runtime):
     with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit code -9\).*frames written are kept"):
         bpy.ops.theads.animate()
     watcher.join()
-    strip = bpy.context.scene.sequence_editor.strips_all[shot.plate_strip]
+    strip = compat.all_strips(bpy.context.scene.sequence_editor)[shot.plate_strip]
     assert strip.frame_final_duration >= 2  # what it wrote is in the plate
 
     bpy.context.scene.frame_end = 5

@@ -12,6 +12,8 @@ import pytest
 
 from addon_helpers import finished_frames
 
+from blender_addon.blender import compat
+
 TINY_CHECKPOINT = """
 import sys
 from talking_heads.models import ModelConfig
@@ -70,7 +72,7 @@ def test_fine_tune_person_then_animate_with_the_neural_renderer(person_shot, tmp
     assert bpy.ops.theads.animate() == {"FINISHED"}
     assert shot.status == "3 frames written (neural renderer)"
     assert finished_frames(tmp_path / "Anna") == 3
-    assert bpy.context.scene.sequence_editor.strips_all[shot.plate_strip].frame_final_duration == 3
+    assert compat.all_strips(bpy.context.scene.sequence_editor)[shot.plate_strip].frame_final_duration == 3
 
 
 def test_cancelling_a_fine_tune_writes_no_person_file(person_shot, runtime, tmp_path):

@@ -2,6 +2,7 @@
 import bpy
 import numpy as np
 
+from blender_addon.blender import compat
 from blender_addon.logic.drawing import DOT_COLOUR
 from blender_addon.operators.portrait_preview import PREVIEW_NAME
 
@@ -27,7 +28,7 @@ def test_a_packed_image_data_block_animates(make_shot, portraits_dir, tmp_path):
     shot.portraits.clear()
     shot.portraits.add().image = image
     assert bpy.ops.theads.animate() == {"FINISHED"}
-    assert bpy.context.scene.sequence_editor.strips_all[shot.plate_strip].frame_final_duration == 3
+    assert compat.all_strips(bpy.context.scene.sequence_editor)[shot.plate_strip].frame_final_duration == 3
 
 
 def test_the_preview_marks_the_detected_landmarks(make_shot, runtime, portraits_dir):

@@ -2,6 +2,7 @@
 timing match the clip, and its landmark track is cached beside the blend file."""
 import bpy
 import pytest
+from blender_addon.blender import compat
 
 CLIP_FRAMES = 78  # d0.mp4: 78 frames at 25 fps
 
@@ -20,14 +21,14 @@ def texture_timing(shot):
 def test_a_movie_strip_drives_a_plate_and_a_texture_in_step_with_it(saved, make_shot, clips_dir):
     scene = bpy.context.scene
     editor = scene.sequence_editor_create()
-    clip = editor.strips.new_movie("driver", str(clips_dir / "d0.mp4"), 1, 20)
+    clip = compat.strips(editor).new_movie("driver", str(clips_dir / "d0.mp4"), 1, 20)
     assert clip.frame_final_duration == CLIP_FRAMES
     shot = make_shot("Clip", driver="VIDEO", output="BOTH")
     shot.video_source, shot.video_strip, shot.channel = "STRIP", "driver", 3
 
     assert bpy.ops.theads.animate() == {"FINISHED"}
 
-    plate = editor.strips_all[shot.plate_strip]
+    plate = compat.all_strips(editor)[shot.plate_strip]
     assert (plate.frame_final_start, plate.frame_final_duration, plate.channel) == (20, CLIP_FRAMES, 3)
     assert plate.frame_final_end == clip.frame_final_end
     assert texture_timing(shot) == (20, CLIP_FRAMES, "SEQUENCE")
@@ -41,12 +42,12 @@ def test_a_movie_strip_drives_a_plate_and_a_texture_in_step_with_it(saved, make_
     assert texture_timing(shot) == (50, 16, "SEQUENCE")
     assert caches[0].stat().st_mtime_ns == cached_at
     assert sorted(p.name for p in (saved / "Clip").glob("frame_*.png"))[-1] == "frame_000016.png"  # no stale frames
-    assert len(editor.strips_all) == 2 and len([o for o in bpy.data.objects if o.name.startswith("TH")]) == 1
+    assert len(compat.all_strips(editor)) == 2 and len([o for o in bpy.data.objects if o.name.startswith("TH")]) == 1
 
 
 def test_a_video_file_starts_where_the_shot_says(saved, make_shot, clips_dir):
     shot = make_shot("File", driver="VIDEO")
     shot.video_path, shot.frame_start, shot.frame_offset, shot.frame_count = str(clips_dir / "d0.mp4"), 7, 70, 0
     assert bpy.ops.theads.animate() == {"FINISHED"}
-    plate = bpy.context.scene.sequence_editor.strips_all[shot.plate_strip]
+    plate = compat.all_strips(bpy.context.scene.sequence_editor)[shot.plate_strip]
     assert (plate.frame_final_start, plate.frame_final_duration) == (7, CLIP_FRAMES - 70)
