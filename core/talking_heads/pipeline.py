@@ -19,7 +19,8 @@ import numpy as np
 
 from talking_heads import media
 from talking_heads.errors import Cancelled, InputError, OutputError
-from talking_heads.landmarks import CropTransform, PasteBack, crop_for_points, detect_largest_face, draw_sketch, make_detector, stable_crops
+from talking_heads.landmarks import (CropTransform, PasteBack, crop_for_points, detect_largest_face, draw_sketch,
+                                     make_detector, stable_crops)
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -90,7 +91,6 @@ class AnimateResult:
     renderer: str
     fps: float
     size: tuple[int, int]  # (W, H)
-    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,9 +142,9 @@ def check_job(job: AnimateJob) -> DriverSpec:
     else:
         if job.resume:
             raise InputError("--resume continues a PNG sequence; give a folder as the output")
+        media.check_output_path(job.output)
     if job.resume and job.side_by_side is not None:
         raise InputError("--resume cannot be combined with a side-by-side video")
-        media.check_output_path(job.output)
     if job.side_by_side is not None:
         media.check_output_path(job.side_by_side)
     return spec
@@ -247,11 +247,12 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
         output = stack.enter_context(media.PngSequenceWriter(job.output, label, first_index=skip + 1) if sequence
                                      else media.Mp4Writer(job.output, fps, label))
         preview = stack.enter_context(media.Mp4Writer(job.side_by_side, fps, label)) if job.side_by_side else None
-        sketches = None
+        sketches = None  # made at the first frame, whose height they take
         for frame in frames:
             path = output.write(frame)
             if preview is not None:
-                sketches = sketches or _driver_sketches(driver_points, fps, frame.shape[0])
+                if sketches is None:
+                    sketches = _driver_sketches(driver_points, fps, frame.shape[0])
                 preview.write(np.concatenate([next(sketches), frame], axis=1))
             written += 1
             size = (frame.shape[1], frame.shape[0])

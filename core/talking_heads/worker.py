@@ -266,7 +266,7 @@ class Worker:
             return
         self.emit("done", job_id, result={"output": str(result.output), "frames": result.frames,
                                           "renderer": result.renderer, "fps": result.fps,
-                                          "size": list(result.size), "notes": list(result.notes)})
+                                          "size": list(result.size)})
 
     def _person(self, command: Command) -> None:
         from talking_heads.pipeline import PersonCache

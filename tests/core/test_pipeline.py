@@ -133,9 +133,11 @@ def test_bad_drivers(tmp_path, portrait, driver, message):
         animate(AnimateJob([portrait], driver, tmp_path / "x.mp4"))
 
 
-def test_unwritable_outputs_fail_before_any_work(tmp_path, portrait):
+def test_unwritable_outputs_fail_before_any_work(tmp_path, portrait, clips_dir):
+    cache = tmp_path / "track.npz"
     with pytest.raises(OutputError, match="does not exist"):
-        animate(AnimateJob([portrait], "motion:talk", tmp_path / "missing" / "x.mp4"))
+        animate(AnimateJob([portrait], str(clips_dir / "d0.mp4"), tmp_path / "missing" / "x.mp4", track_cache=cache))
+    assert not cache.exists(), "the driver was tracked before the output was checked"
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(OutputError):
