@@ -99,11 +99,12 @@ def _split(track: LandmarkTrack, config: EvalConfig) -> tuple[np.ndarray, np.nda
 
 
 def _clip_frames(clip: Path, detector: DlibDetector, config: EvalConfig) -> _ClipFrames:
-    track, _ = track_input(clip, detector)
+    video = media.open_frame_source(clip)
+    track, _ = track_input(video, detector)
     source, heldout, note = _split(track, config)
     wanted = set(source.tolist()) | set(heldout.tolist())
     crops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for index, frame in enumerate(media.open_frame_source(clip).frames(0, max(wanted) + 1 if wanted else 0)):
+    for index, frame in enumerate(video.frames(0, max(wanted) + 1 if wanted else 0)):
         if index in wanted:
             crop = crop_for_points(track.points[index], config.resolution)
             crops[index] = (crop.crop(frame), crop.to_crop(track.points[index]))

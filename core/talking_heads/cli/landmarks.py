@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     detector = make_detector(args.backend, device=args.device)
     config = TrackerConfig(smoothing=OneEuroConfig(args.min_cutoff, args.beta), smooth=not args.no_smooth)
     with progress_bar(enabled=not args.quiet) as progress:
-        track, report = track_input(source.path, detector, fps=args.fps, config=config, progress=progress)
+        track, report = track_input(source, detector, fps=args.fps, config=config, progress=progress)
     track.save(args.output)
     log.info("%s -> %s (%s)", args.input, args.output, report.summary())
     if args.preview is not None:

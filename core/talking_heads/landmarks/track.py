@@ -232,10 +232,11 @@ def track_frames(frames: Iterable[np.ndarray], detector: LandmarkDetector, *, fp
     return LandmarkTrack(stacked, valid_mask, size, fps, source), report
 
 
-def track_input(path: str | Path, detector: LandmarkDetector, *, fps: float = 25.0,
+def track_input(path: str | Path | media.FrameSource, detector: LandmarkDetector, *, fps: float = 25.0,
                 config: TrackerConfig = TrackerConfig(), progress: ProgressFn = no_progress,
                 cancelled: CancelFn = never_cancelled) -> tuple[LandmarkTrack, TrackingReport]:
-    """Track an image, a folder of images (a frame sequence at `fps`) or a video."""
-    source = media.open_frame_source(path)
+    """Track an image, a folder of images (a frame sequence at `fps`) or a video, given by its
+    path or as an already opened frame source."""
+    source = path if isinstance(path, media.FrameSource) else media.open_frame_source(path)
     return track_frames(source.frames(), detector, fps=source.fps or fps, total=source.frame_count,
                         source=str(source.path), config=config, progress=progress, cancelled=cancelled)
