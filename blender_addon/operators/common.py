@@ -55,6 +55,13 @@ def shot_named(context: bpy.types.Context, name: str = "") -> bpy.types.Property
     return shot
 
 
+def remove_active(owner: bpy.types.PropertyGroup, items: str, active: str) -> None:
+    """Remove the active item of the collection `owner.<items>` and keep `owner.<active>` in range."""
+    collection = getattr(owner, items)
+    collection.remove(getattr(owner, active))
+    setattr(owner, active, max(0, min(getattr(owner, active), len(collection) - 1)))
+
+
 def report_outcome(operator: bpy.types.Operator, task: JobTask) -> OperatorResult:
     """Report how a finished job ended: info, warning (cancelled) or error."""
     status = task.state.status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from .common import OperatorResult, shot_named, user_errors
+from .common import OperatorResult, remove_active, shot_named, user_errors
 
 
 class THEADS_OT_portrait_remove(bpy.types.Operator):
@@ -21,8 +21,7 @@ class THEADS_OT_portrait_remove(bpy.types.Operator):
     @user_errors
     def execute(self, context: bpy.types.Context) -> OperatorResult:
         shot = shot_named(context)
-        shot.portraits.remove(shot.active_portrait)
-        shot.active_portrait = max(0, min(shot.active_portrait, len(shot.portraits) - 1))
+        remove_active(shot, "portraits", "active_portrait")
         return {"FINISHED"}
 
 

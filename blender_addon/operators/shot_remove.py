@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from .common import OperatorResult
+from .common import OperatorResult, remove_active
 
 
 class THEADS_OT_shot_remove(bpy.types.Operator):
@@ -18,9 +18,7 @@ class THEADS_OT_shot_remove(bpy.types.Operator):
         return context.scene.theads.active() is not None
 
     def execute(self, context: bpy.types.Context) -> OperatorResult:
-        settings = context.scene.theads
-        settings.shots.remove(settings.active_shot)
-        settings.active_shot = max(0, min(settings.active_shot, len(settings.shots) - 1))
+        remove_active(context.scene.theads, "shots", "active_shot")
         return {"FINISHED"}
 
 

@@ -16,7 +16,21 @@ def test_portraits_from_files_and_data_blocks(blank, portraits_dir):
     assert [bpy.path.basename(p.filepath) for p in shot.portraits][:2] == ["s1.jpg", "s42.jpg"]
     assert shot.portraits[2].image == image and shot.active_portrait == 2
     bpy.ops.theads.portrait_remove()
-    assert len(shot.portraits) == 2
+    assert len(shot.portraits) == 2 and shot.active_portrait == 1
+    assert [bpy.path.basename(p.filepath) for p in shot.portraits] == ["s1.jpg", "s42.jpg"]
+
+
+def test_removing_shots_keeps_the_active_one_in_range(blank):
+    for _ in range(3):
+        bpy.ops.theads.shot_add()
+    settings = blank.theads
+    names = [shot.name for shot in settings.shots]
+    settings.active_shot = 2
+    bpy.ops.theads.shot_remove()
+    assert [shot.name for shot in settings.shots] == names[:2] and settings.active_shot == 1
+    settings.active_shot = 0
+    bpy.ops.theads.shot_remove()
+    assert [shot.name for shot in settings.shots] == [names[1]] and settings.active_shot == 0
 
 
 def test_a_packed_image_data_block_animates(make_shot, portraits_dir, tmp_path):
