@@ -19,8 +19,8 @@ import numpy as np
 
 from talking_heads import media
 from talking_heads.errors import Cancelled, InputError, OutputError
-from talking_heads.landmarks import (CropTransform, PasteBack, crop_for_points, detect_largest_face, draw_sketch,
-                                     make_detector, stable_crops)
+from talking_heads.landmarks import (CropTransform, LandmarkDetector, PasteBack, crop_for_points, detect_largest_face,
+                                     draw_sketch, make_detector, stable_crops)
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -154,7 +154,7 @@ def is_sequence_output(output: Path) -> bool:
     return output.suffix == "" or output.is_dir()
 
 
-def load_portrait(sources: list[Path], resolution: int, detector) -> Portrait:
+def load_portrait(sources: list[Path], resolution: int, detector: LandmarkDetector) -> Portrait:
     images = [media.read_image(path) for path in sources]
     faces = [detect_largest_face(detector, image, Path(path).name) for image, path in zip(images, sources)]
     crops = [crop_for_points(face.points, resolution) for face in faces]
@@ -163,23 +163,28 @@ def load_portrait(sources: list[Path], resolution: int, detector) -> Portrait:
 
 
 def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled,
-            on_frame: FrameCallback | None = None, people: PersonCache | None = None) -> AnimateResult:
-    """Render the portrait moving as the driver moves; see AnimateJob for the options."""
+            on_frame: FrameCallback | None = None, people: PersonCache | None = None,
+            detector: LandmarkDetector | None = None) -> AnimateResult:
+    """Render the portrait moving as the driver moves; see AnimateJob for the options.
+
+    `people` and `detector` let a long-lived caller (the worker) keep prepared persons and a
+    loaded landmark detector between jobs; without them they are made when first needed.
+    """
     spec = check_job(job)
     choice = choose_renderer(job.renderer, person_file=job.person, checkpoint=job.checkpoint)
     log.info("renderer: %s (%s)", choice.name, choice.reason)
-    detector = functools.cache(lambda: make_detector("auto"))
+    get_detector = functools.cache(lambda: detector or make_detector("auto"))
 
     def prepare() -> tuple[Portrait, Person]:
         renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
-        portrait = load_portrait(job.sources, renderer.resolution, detector())
+        portrait = load_portrait(job.sources, renderer.resolution, get_detector())
         return portrait, renderer.prepare(portrait.shots)
 
     key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
            _file_identity(job.checkpoint), job.device, job.precision)
     portrait, person = (people or PersonCache()).get(key, prepare)
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
-                           detector=detector, retarget_config=job.retarget,
+                           detector=get_detector, retarget_config=job.retarget,
                            motion=MotionOptions(job.motion_duration, job.motion_intensity, job.fps or 25.0),
                            track_cache=job.track_cache, progress=progress, cancelled=cancelled)
     fps = job.fps or motion.fps
