@@ -12,6 +12,7 @@ others still run; shots that finished are recorded beside the list and skipped o
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from talking_heads.errors import InputError, TalkingHeadsError
+from talking_heads.landmarks import LandmarkDetector, make_detector
 from talking_heads.landmarks.driver import MOTION_PREFIX
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.pipeline import AnimateJob, AnimateResult, PersonCache, animate
-from talking_heads.progress import CancelFn, ProgressFn, never_cancelled
+from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 
 _PATH_KEYS = ("output", "person", "checkpoint", "track_cache", "side_by_side")
 _RETARGET_KEYS = {"expression", "head_motion", "follow_position", "follow_scale", "smoothing", "neutral_frame"}
@@ -127,6 +129,7 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
             raise InputError(f"{path}: no shot named {', '.join(unknown)}")
         shots = [shot for shot in shots if shot.name in only]
     record, people, outcomes = DoneRecord(path), PersonCache(), []
+    detector = functools.cache(lambda: make_detector("auto"))  # one for every shot, made when first needed
     for number, shot in enumerate(shots, 1):
         prefix = f"[{number}/{len(shots)}] {shot.name}"
         if not force and record.is_done(shot):
@@ -134,7 +137,8 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
             report(f"{prefix}: skipped (finished in an earlier run)")
             continue
         report(f"{prefix}: rendering")
-        outcome = _run_shot(shot, path.parent, people, progress(shot.name) if progress else None, cancelled)
+        outcome = _run_shot(shot, path.parent, people, detector(), progress(shot.name) if progress else None,
+                            cancelled)
         outcomes.append(outcome)
         report(f"{prefix}: {outcome.status}, {outcome.detail}")
         if outcome.status == "done":
@@ -144,13 +148,13 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
     return outcomes
 
 
-def _run_shot(shot: Shot, base: Path, people: PersonCache, progress: ProgressFn | None,
+def _run_shot(shot: Shot, base: Path, people: PersonCache, detector: LandmarkDetector, progress: ProgressFn | None,
               cancelled: CancelFn) -> ShotOutcome:
     start = time.perf_counter()
     try:
         job = shot_job(shot, base)
-        result: AnimateResult = animate(job, people=people, cancelled=cancelled,
-                                        **({"progress": progress} if progress else {}))
+        result: AnimateResult = animate(job, people=people, detector=detector, cancelled=cancelled,
+                                        progress=progress or no_progress)
     except TalkingHeadsError as error:  # Cancelled included: the frames written are kept
         return ShotOutcome(shot.name, "failed", seconds=time.perf_counter() - start, detail=str(error))
     return ShotOutcome(shot.name, "done", result.frames, time.perf_counter() - start,
