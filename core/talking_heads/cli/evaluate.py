@@ -22,6 +22,9 @@ def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.Argu
     parser.add_argument("--frames", type=int, default=defaults.heldout_frames,
                         help=f"held-out frames evaluated per clip (default: {defaults.heldout_frames})")
     parser.add_argument("--checkpoint", type=Path, help="meta-learned checkpoint for the neural renderer")
+    parser.add_argument("--person", type=Path,
+                        help="person model for the neural renderer (made by `talking-heads person --train` on the "
+                             "first half of the clip; evaluated on the held-out second half)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     return parser
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     for clip in args.clips:
         media.probe_video(clip)
     config = EvalConfig(shots=tuple(args.shots), heldout_frames=args.frames)
-    options = RendererOptions(checkpoint=args.checkpoint, device=args.device)
+    options = RendererOptions(person_file=args.person, checkpoint=args.checkpoint, device=args.device)
     with progress_bar(enabled=not args.quiet) as progress, cancel_on_interrupt() as cancelled:
         rows = evaluate(args.clips, args.renderer, config, options, progress, cancelled)
     print(format_table(rows))
