@@ -260,7 +260,7 @@ def train_person_model(job: FootageJob, progress: ProgressFn = no_progress, repo
     folder = training_folder(output)
     learner = make_learner(job, frames, renderer, content_loss)
     details = {"stage": "fine-tuned" if renderer is not None else "trained from scratch",
-               "config": preset_name(model_config) or "custom", "start": start,
+               "start": start,
                "meta_checkpoint": None if job.checkpoint is None else job.checkpoint.name,
                "content_loss": content_loss, "frames": len(frames), "footage": frames.sources}
     training = PersonTraining(job, learner, frames, folder, details)
