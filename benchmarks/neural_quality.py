@@ -193,9 +193,82 @@ def training_speed(steps: int) -> None:
               f"were free)  {wall:7.2f} wall s/step ({60 / wall:5.1f} steps/min measured)", flush=True)
 
 
+META_CLIPS = ("d0.mp4", "d3.mp4", "d9.mp4", "d10.mp4", "d12.mp4", "d14.mp4")  # people other than d11's
+UNSEEN = "d11.mp4"
+
+
+def heldout_error(render, frames: FootageFrames) -> float:
+    """Mean absolute pixel error (0-255) of renders of the frames' landmarks."""
+    with torch.no_grad():
+        generated = render(torch.from_numpy(frames.sketches).movedim(-1, 1).float() / 127.5 - 1)
+    images = torch.from_numpy(frames.images).movedim(-1, 1).float() / 127.5 - 1
+    return float((generated - images).abs().mean() * 127.5)
+
+
+def finetune_curve(learner, shots: FootageFrames, held: FootageFrames, steps: int, every: int) -> list[float]:
+    """Held-out error before training and after every `every` steps on the 8 shots (all in each batch)."""
+    target = torch.from_numpy(shots.images).movedim(-1, 1).float() / 127.5 - 1
+    sketch = torch.from_numpy(shots.sketches).movedim(-1, 1).float() / 127.5 - 1
+    errors = [heldout_error(learner.render, held)]
+    for step in range(1, steps + 1):
+        learner.step(target, sketch)
+        if step % every == 0:
+            errors.append(heldout_error(learner.render, held))
+    return errors
+
+
+def meta_versus_scratch(args: argparse.Namespace, detector: DlibDetector) -> dict:
+    """The paper's claim at small scale: meta-learn `tiny` on other people's clips, then fine-tune on
+    8 frames of an unseen clip; held-out error against fine-tuning steps, from the meta-learned
+    start and from scratch."""
+    from talking_heads.models import ModelConfig, OptimConfig
+    from talking_heads.synthesis.neural import NeuralRenderer
+    from talking_heads.training import distributed
+    from talking_heads.training.config import TrainConfig
+    from talking_heads.training.learners import MetaLearner
+    from talking_heads.training.prepare import PrepareConfig, prepare_dataset
+    from talking_heads.training.trainer import train as meta_train
+
+    config = ModelConfig.tiny()
+    dataset = args.work / "meta_dataset"
+    prepare_dataset([CLIPS / name for name in META_CLIPS], dataset, detector, PrepareConfig(32, config.resolution))
+    optim = OptimConfig(lr_generator=5e-4, lr_discriminator=2e-3)  # 10x the paper's: a tiny model, few steps
+    train_config = TrainConfig(steps=args.meta_steps, batch=4, k=4, content_loss="l1_msssim", workers=0,
+                               checkpoint_every=args.meta_steps, log_every=50, optim=optim)
+    start = time.perf_counter()
+    run = meta_train(dataset, args.work / "meta_run", config, train_config, distributed.start("cpu"),
+                     resume=(args.work / "meta_run" / "run.json").is_file())
+    meta_minutes = (time.perf_counter() - start) / 60
+    total = media.open_frame_source(CLIPS / UNSEEN).frame_count
+    footage = load_footage([CLIPS / UNSEEN], detector, config.resolution, (0, total // 2))
+    picks = np.linspace(0, len(footage) - 1, 8).round().astype(int)
+    shots = FootageFrames(footage.images[picks], footage.points[picks], footage.sketches[picks], footage.sources)
+    held = load_footage([CLIPS / UNSEEN], detector, config.resolution, (total // 2, None))
+    frozen = float(np.abs(shots.images[:1].astype(np.float64) - held.images).mean())
+    renderer = NeuralRenderer(checkpoint=run.final, device="cpu")
+    shot_list = [Shot(i, p) for i, p in zip(shots.images, shots.points)]
+    curves = {
+        "meta": finetune_curve(MetaLearner(renderer, shot_list, "l1_msssim", "cpu", optim), shots, held,
+                               args.finetune_steps, args.finetune_every),
+        "scratch": finetune_curve(ScratchLearner(config, content_loss_by_name("l1_msssim"), 1e-3,
+                                                 torch.device("cpu"), training_autocast(torch.device("cpu"))),
+                                  shots, held, args.finetune_steps, args.finetune_every)}
+    print(f"\nmeta-learning at small scale: tiny model meta-learned {args.meta_steps} steps on "
+          f"{len(META_CLIPS)} clips ({meta_minutes:.1f} minutes in this run), fine-tuned on 8 frames of the unseen "
+          f"{UNSEEN}; held-out error (mean |pixel| 0-255, {len(held)} frames; frozen source: {frozen:.1f})")
+    print(f"{'steps':>6} " + " ".join(f"{name:>8}" for name in curves))
+    for index in range(len(curves["meta"])):
+        print(f"{index * args.finetune_every:6d} " + " ".join(f"{curves[name][index]:8.1f}" for name in curves))
+    for name, errors in curves.items():
+        reached = next((i * args.finetune_every for i, e in enumerate(errors) if e <= frozen), None)
+        print(f"{name}: {'never' if reached is None else reached} steps to beat the frozen source")
+    return {"meta_steps": args.meta_steps, "meta_minutes": meta_minutes, "frozen": frozen,
+            "every": args.finetune_every, "curves": curves}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clips", nargs="+", default=["d11.mp4"], help="shared clips (default: d11.mp4)")
+    parser.add_argument("--clips", nargs="*", default=["d11.mp4"], help="shared clips (default: d11.mp4)")
     parser.add_argument("--steps", type=int, default=300, help="training steps per clip (default: 300)")
     parser.add_argument("--every", type=int, default=50, help="steps between snapshots (default: 50)")
     parser.add_argument("--content-loss", default="l1_msssim")
@@ -206,10 +279,16 @@ def main() -> None:
     parser.add_argument("--cell", type=int, default=160)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--speed", type=int, default=0, help="also time this many training steps of small and paper")
+    parser.add_argument("--meta-steps", type=int, default=0,
+                        help="also meta-learn tiny this many steps and compare fine-tuning from it with scratch")
+    parser.add_argument("--finetune-steps", type=int, default=200)
+    parser.add_argument("--finetune-every", type=int, default=20)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     detector = DlibDetector()
     results = []
+    if args.meta_steps:
+        results.append(meta_versus_scratch(args, detector))
     for index, name in enumerate(args.clips):
         result, picture = measure_clip(CLIPS / name, args, detector)
         print_clip(result)

@@ -18,7 +18,7 @@ from typing import Protocol
 import torch
 from torch import Tensor, nn
 
-from talking_heads.models import Generator, ModelConfig
+from talking_heads.models import Generator, ModelConfig, OptimConfig
 from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.neural import NeuralPerson, NeuralRenderer
 from talking_heads.training.episodes import Episodes
@@ -138,9 +138,10 @@ class ScratchLearner:
 class MetaLearner:
     """The paper's fine-tuning (G', psi', D', w') from a meta-learned checkpoint."""
 
-    def __init__(self, renderer: NeuralRenderer, shots: list[Shot], content_loss: str, device: str):
+    def __init__(self, renderer: NeuralRenderer, shots: list[Shot], content_loss: str, device: str,
+                 optim: OptimConfig = OptimConfig()):
         self.model_config = renderer.model_config
-        config = FinetuneConfig(steps=1, content_loss=content_loss)
+        config = FinetuneConfig(steps=1, content_loss=content_loss, optim=optim)
         self.finetuner = Finetuner(renderer, shots, config, device=device)
         self.device = self.finetuner.device
         self.modules = {"generator": self.finetuner.generator, "discriminator": self.finetuner.discriminator,
