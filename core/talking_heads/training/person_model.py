@@ -235,45 +235,54 @@ def _no_report(status: TrainStatus) -> None:
     """The default report callback: nothing."""
 
 
+def check_training_folder(folder: Path, resume: bool) -> None:
+    """--resume needs a saved state; a new run must not overwrite one."""
+    saved = (folder / "state.safetensors").is_file()
+    if resume and not saved:
+        raise InputError(f"nothing to resume: {folder} holds no training state; start without --resume")
+    if saved and not resume:
+        raise InputError(f"{folder} holds an earlier training run; continue it with --resume, or delete the "
+                         "folder to start again")
+
+
+def check_enough_frames(frames: FootageFrames, from_scratch: bool) -> None:
+    if from_scratch and len(frames) < MIN_SCRATCH_FRAMES:
+        raise InputError(f"only {len(frames)} usable frames (a face found) in the footage; training from scratch "
+                         f"needs at least {MIN_SCRATCH_FRAMES} (about four seconds of video); give more footage, or "
+                         "a meta-learned checkpoint with --checkpoint to fine-tune on fewer frames")
+    log.info("%d usable frames of %d read", len(frames), sum(s["frames_read"] for s in frames.sources))
+
+
 def train_person_model(job: FootageJob, progress: ProgressFn = no_progress, report: ReportFn = _no_report,
                        cancelled: CancelFn = never_cancelled,
                        detector: LandmarkDetector | None = None) -> FootageResult:
     """Train and save the job's person model (see the module docstring). A cancel (Ctrl-C) stops
     after the current step and saves the person file and the training state all the same."""
     output = check_footage_job(job)
+    folder = training_folder(output)
+    check_training_folder(folder, job.resume)
     content_loss, announcement = choose_content_loss(job.content_loss)
     log.info(announcement)
     renderer = meta_renderer(job) if job.checkpoint is not None else None
     model_config = renderer.model_config if renderer is not None else PRESETS[job.config or "small"]()
-    start = "meta" if renderer is not None else "scratch"
-    log.info("%s", f"fine-tuning the meta-learned checkpoint {job.checkpoint.name}" if renderer is not None else
-             f"training from scratch (no meta-learned checkpoint given): a {job.config or 'small'} generator and the "
-             f"person's AdaIN parameters, content loss only; this needs at least {MIN_SCRATCH_FRAMES} usable frames")
+    if renderer is not None:
+        log.info("fine-tuning the meta-learned checkpoint %s on the footage", job.checkpoint.name)
+    else:
+        log.info("training from scratch (no meta-learned checkpoint given): a %s generator and the person's AdaIN "
+                 "parameters, content loss only; this needs at least %d usable frames", job.config or "small",
+                 MIN_SCRATCH_FRAMES)
     frames = load_footage(job.inputs, detector or make_detector(job.backend), model_config.resolution, job.span,
                           progress, cancelled)
-    minimum = MIN_SCRATCH_FRAMES if renderer is None else 1
-    if len(frames) < minimum:
-        raise InputError(f"only {len(frames)} usable frames (a face found) in the footage; training from scratch "
-                         f"needs at least {minimum} (about four seconds of video); give more footage, or a "
-                         "meta-learned checkpoint with --checkpoint to fine-tune on fewer frames")
-    log.info("%d usable frames of %d read", len(frames), sum(s["frames_read"] for s in frames.sources))
-    folder = training_folder(output)
-    learner = make_learner(job, frames, renderer, content_loss)
+    check_enough_frames(frames, from_scratch=renderer is None)
     details = {"stage": "fine-tuned" if renderer is not None else "trained from scratch",
-               "start": start,
+               "start": "meta" if renderer is not None else "scratch",
                "meta_checkpoint": None if job.checkpoint is None else job.checkpoint.name,
                "content_loss": content_loss, "frames": len(frames), "footage": frames.sources}
-    training = PersonTraining(job, learner, frames, folder, details)
+    training = PersonTraining(job, make_learner(job, frames, renderer, content_loss), frames, folder, details)
     if job.resume:
-        if not (folder / "state.safetensors").is_file():
-            raise InputError(f"nothing to resume: {folder} holds no training state; start without --resume")
         training.load_state()
-    elif (folder / "state.safetensors").is_file():
-        raise InputError(f"{folder} holds an earlier training run; continue it with --resume, or delete the "
-                         "folder to start again")
     total = job.steps if job.steps is not None else (DEFAULT_STEPS if job.minutes is None else None)
-    budget = None if job.minutes is None else job.minutes * 60
-    seconds, stopped = training.run(total, budget, report, cancelled)
+    seconds, stopped = training.run(total, None if job.minutes is None else job.minutes * 60, report, cancelled)
     if training.step == 0:
         raise Cancelled("stopped before the first training step; nothing was saved")
     training.write_samples()
@@ -282,4 +291,4 @@ def train_person_model(job: FootageJob, progress: ProgressFn = no_progress, repo
     minutes = (training.seconds_before + seconds) / 60
     log.info("%d steps (%.1f minutes%s) -> %s; samples in %s", training.step, minutes,
              ", stopped early: --resume continues" if stopped else "", output, folder / "samples")
-    return FootageResult(output, start, training.step, len(frames), seconds, stopped)
+    return FootageResult(output, details["start"], training.step, len(frames), seconds, stopped)
