@@ -173,10 +173,10 @@ def test_cancel_mid_job_keeps_the_finished_frames(session, motion_job, tmp_path)
     ('{"cmd": "ping"}', None, 'needs an "id"'),
     ('{"cmd": "animate", "id": "y"}', "y", 'needs a "job" object'),
     ('{"cmd": "animate", "id": "z", "job": {"sources": [], "driver": "motion:talk", "output": "o", "colour": 1}}',
-     "z", "unknown job option(s): colour"),
+     "z", "unknown option colour"),
     ('{"cmd": "person", "id": "q"}', "q", 'the person command needs a "job" object'),
     ('{"cmd": "person", "id": "r", "job": {"inputs": [], "output": "p.safetensors", "steps": 3}}',
-     "r", "unknown person job option(s): steps"),
+     "r", "unknown option steps"),
 ])
 def test_malformed_lines_get_an_error_event_and_the_worker_carries_on(session, line, job_id, message):
     session.lines.put(line)

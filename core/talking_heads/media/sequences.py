@@ -17,6 +17,11 @@ FRAME_PATTERN = "frame_{index:06d}.png"
 _FRAME_RE = re.compile(r"^frame_(\d{6})\.png$")
 
 
+def is_frame_name(name: str) -> bool:
+    """Whether a file name is one of a sequence's frames (frame_000001.png)."""
+    return _FRAME_RE.match(name) is not None
+
+
 def frame_path(folder: str | Path, index: int) -> Path:
     """The file of frame `index` (1-based, as Blender numbers image sequences)."""
     return Path(folder) / FRAME_PATTERN.format(index=index)
