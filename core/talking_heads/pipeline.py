@@ -144,6 +144,7 @@ def check_job(job: AnimateJob) -> DriverSpec:
         if not Path(source).is_file():
             raise InputError(f"portrait {source}: no such file")
     spec = DriverSpec.parse(job.driver)
+    _check_no_overwrite(job)
     if is_sequence_output(job.output):
         parent = job.output.parent if str(job.output.parent) else Path(".")
         media.check_output_path(parent / "probe.png")
@@ -157,14 +158,13 @@ def check_job(job: AnimateJob) -> DriverSpec:
         raise InputError("--resume cannot be combined with a side-by-side video")
     if job.side_by_side is not None:
         _check_video_output(job.side_by_side, "--side-by-side")
-    _check_no_overwrite(job)
     return spec
 
 
 def _check_video_output(path: Path, what: str) -> None:
-    if not media.is_video_path(path):
-        raise OutputError(f"{what} {path} is neither a video ({', '.join(sorted(media.VIDEO_SUFFIXES))}) nor a "
-                          f"folder: end it in .mp4, or give a name without an extension for a PNG sequence")
+    if path.suffix.lower() not in media.OUTPUT_VIDEO_SUFFIXES:
+        raise OutputError(f"{what} {path} is neither a video ({', '.join(sorted(media.OUTPUT_VIDEO_SUFFIXES))}) "
+                          f"nor a folder: end it in .mp4, or give a name without an extension for a PNG sequence")
     media.check_output_path(path)
 
 
@@ -318,6 +318,8 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
     with ExitStack() as stack:
         output = stack.enter_context(media.PngSequenceWriter(job.output, label, first_index=skip + 1) if sequence
                                      else media.Mp4Writer(job.output, fps, label))
+        if sequence and output.replaced:
+            log.info("removed %d frames of an earlier render from %s", output.replaced, job.output)
         preview = stack.enter_context(media.Mp4Writer(job.side_by_side, fps, label)) if job.side_by_side else None
         sketches = None  # made at the first frame, whose height they take
         for frame in frames:
@@ -334,14 +336,14 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
     if written < total:
         raise Cancelled(f"cancelled after {written} of {total} frames; they are kept in {job.output}")
     if sequence and job.also_mp4:
-        encode_sequence(job.output, job.output.with_suffix(".mp4"), fps, label)
+        encode_sequence(job.output, written, job.output.with_suffix(".mp4"), fps, label)
     return AnimateResult(job.output, written, renderer, fps, size)
 
 
-def encode_sequence(folder: Path, path: Path, fps: float, label: media.SyntheticLabel) -> None:
-    """Encode a finished PNG sequence as an MP4."""
+def encode_sequence(folder: Path, frames: int, path: Path, fps: float, label: media.SyntheticLabel) -> None:
+    """Encode frames 1..`frames` of a finished PNG sequence as an MP4."""
     with media.Mp4Writer(path, fps, label) as writer:
-        for index in range(1, media.count_finished_frames(folder) + 1):
+        for index in range(1, frames + 1):
             writer.write(media.read_image(media.frame_path(folder, index)))
 
 
