@@ -110,7 +110,7 @@ def _error_message(error: BaseException) -> str:
     if isinstance(error, TalkingHeadsError):
         return str(error)
     if _is_out_of_memory(error):
-        return ("out of GPU memory: lower the batch size in the add-on's preferences (or --batch-size), "
+        return ("out of GPU memory: lower the batch size in the add-on's preferences (or --batch), "
                 "or use the CPU")
     return f"internal error {type(error).__name__}: {error} (the traceback is in the worker's log)"
 
