@@ -1,4 +1,5 @@
-"""Renderers behind one interface: neural (the paper) and warp (classical, no weights).
+"""Renderers behind one interface: neural (the paper) and warp (classical, no weights), plus
+the frozen baseline (the source unchanged) that evaluations measure them against.
 
 `choose_renderer` resolves `auto`: neural when a person file or meta-learned checkpoint is given
 or configured (`weights/meta.safetensors`, or the TALKING_HEADS_CHECKPOINT variable), warp otherwise.
@@ -13,6 +14,7 @@ from talking_heads.errors import InputError
 from talking_heads.synthesis.base import Person, Renderer, Shot
 
 RENDERERS = ("auto", "neural", "warp")
+BASELINES = ("frozen",)  # measuring sticks, not for users' renders: accepted when asked for by name
 WEIGHTS_FOLDER = Path(__file__).resolve().parents[3] / "weights"
 CHECKPOINT_VARIABLE = "TALKING_HEADS_CHECKPOINT"
 
@@ -40,10 +42,10 @@ def configured_checkpoint() -> Path | None:
 
 
 def choose_renderer(requested: str, person_file: Path | None = None, checkpoint: Path | None = None) -> RendererChoice:
-    if requested not in RENDERERS:
+    if requested not in RENDERERS + BASELINES:
         raise InputError(f"unknown renderer {requested!r}: use one of {', '.join(RENDERERS)}")
-    if requested == "warp":
-        return RendererChoice("warp", "asked for")
+    if requested in ("warp", *BASELINES):
+        return RendererChoice(requested, "asked for")
     if person_file is not None:
         return RendererChoice("neural", f"person model {person_file}")
     if checkpoint is not None:
@@ -65,6 +67,10 @@ def create_renderer(name: str, options: RendererOptions = RendererOptions()) -> 
         from talking_heads.synthesis.warp import WarpRenderer
 
         return WarpRenderer()
+    if name == "frozen":
+        from talking_heads.synthesis.frozen import FrozenRenderer
+
+        return FrozenRenderer()
     from talking_heads.synthesis.neural import NeuralRenderer
 
     return NeuralRenderer(person_file=options.person_file,
@@ -72,5 +78,5 @@ def create_renderer(name: str, options: RendererOptions = RendererOptions()) -> 
                           device=options.device, precision=options.precision)
 
 
-__all__ = ["Person", "RENDERERS", "Renderer", "RendererChoice", "RendererOptions", "Shot", "choose_renderer",
+__all__ = ["BASELINES", "Person", "RENDERERS", "Renderer", "RendererChoice", "RendererOptions", "Shot", "choose_renderer",
            "create_renderer"]
