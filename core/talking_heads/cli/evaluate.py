@@ -11,7 +11,7 @@ from pathlib import Path
 
 from talking_heads import media
 from talking_heads.errors import InputError
-from talking_heads.evaluate import CrossConfig, EvalConfig, cross_identity, evaluate, format_table, save_json
+from talking_heads.evaluate import CrossConfig, EvalConfig, evaluate, evaluate_cross_identity, format_table, save_json
 from talking_heads.evaluate import cross_identity as cross
 from talking_heads.evaluate.sheets import contact_sheet
 from talking_heads.media.files import require_file
@@ -100,7 +100,7 @@ def _run_cross(args: argparse.Namespace) -> int:
         media.probe_video(clip)
     config = CrossConfig(frames=_frame_range(args.frames))
     with progress_bar(enabled=not args.quiet) as progress, cancel_on_interrupt() as cancelled:
-        report = cross_identity(args.cross, args.driver, args.renderer, config, progress, cancelled)
+        report = evaluate_cross_identity(args.cross, args.driver, args.renderer, config, progress, cancelled)
     print(cross.format_table(report.rows))
     print("\nmedians over portraits and drivers:")
     print(json.dumps(cross.summary(report.rows), indent=1))

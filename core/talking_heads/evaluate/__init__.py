@@ -4,8 +4,8 @@
 - `cross_identity`: portraits driven by other people's clips, measured without ground truth;
 - `metrics`: the measures the two share; `sheets`: contact sheets to look at.
 """
-from talking_heads.evaluate.cross_identity import CrossConfig, CrossReport, CrossRow, cross_identity
+from talking_heads.evaluate.cross_identity import CrossConfig, CrossReport, CrossRow, evaluate_cross_identity
 from talking_heads.evaluate.self_reenactment import EvalConfig, EvalRow, evaluate, format_table, save_json
 
-__all__ = ["CrossConfig", "CrossReport", "CrossRow", "EvalConfig", "EvalRow", "cross_identity", "evaluate",
+__all__ = ["CrossConfig", "CrossReport", "CrossRow", "EvalConfig", "EvalRow", "evaluate", "evaluate_cross_identity",
            "format_table", "save_json"]

@@ -1,10 +1,13 @@
 """Cross-identity evaluation: portraits driven by clips of other people, with no ground truth.
 
 Each portrait is animated by each driver clip through the real pipeline (`pipeline.animate`, full
-frame), once per renderer and once frozen (the portrait unchanged, the floor). Every result frame
-is measured against the portrait and the driver frame it was made from:
+frame) with each renderer. The frozen row, the floor, is the portrait itself, unchanged, once per
+driver frame (through the pipeline the frozen renderer would also show the paste-back's
+resampling, which belongs to the renderers' rows). Every result frame is measured against the
+portrait and the driver frame it was made from:
 
-- identity distance: dlib face descriptor of the result vs the portrait's (median over frames);
+- identity distance: dlib face descriptor of the result vs the portrait's (median over every
+  `identity_every`-th frame);
 - motion transfer: correlation over time of mouth opening, eye opening and head yaw / pitch / roll
   between the driver's and the result's landmarks, both detected per frame by dlib;
 - head integrity: SSIM of the hair, forehead and ears around the face after bringing the frame
@@ -23,7 +26,7 @@ import numpy as np
 
 from talking_heads import media
 from talking_heads.evaluate import metrics
-from talking_heads.evaluate.metrics import SIGNALS, describe
+from talking_heads.evaluate.metrics import SIGNALS
 from talking_heads.landmarks.dlib_detector import DlibDetector
 from talking_heads.landmarks.detect import detect_largest_face
 from talking_heads.pipeline import AnimateJob, animate
@@ -34,6 +37,7 @@ from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_pro
 class CrossConfig:
     frames: tuple[int, int] | None = None  # [start, stop) of every driver clip; None: all of it
     sheet_moments: int = 4  # result frames kept per portrait and driver for the contact sheet
+    identity_every: int = 5  # frames between identity measurements (dlib's descriptor is slow)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ def _moment_indices(count: int, moments: int) -> list[int]:
 def _portrait(path: Path, detector: DlibDetector) -> _Reference:
     image = media.read_image(path)
     face = detect_largest_face(detector, image, path.name)
+    # Found again as result frames are (searched at its size), so a still frame measures as still.
+    face = detector.detect(image, float(face.box[2] - face.box[0]))[0]
     return _Reference(path.name, image, face.points, detector.identity_descriptor(image, face.box),
                       float(face.box[2] - face.box[0]))
 
@@ -118,17 +124,20 @@ def _portrait(path: Path, detector: DlibDetector) -> _Reference:
 class _ResultMeter:
     """Measures result frames one at a time as the pipeline writes them."""
 
-    def __init__(self, portrait: _Reference, detector: DlibDetector, keep: list[int]):
-        self.portrait, self.detector, self.keep = portrait, detector, set(keep)
+    def __init__(self, portrait: _Reference, detector: DlibDetector, keep: list[int], identity_every: int):
+        self.portrait, self.detector, self.keep, self.identity_every = portrait, detector, set(keep), identity_every
         self.points: list[np.ndarray | None] = []
         self.identity, self.integrity, self.sharpness = [], [], []
         self.kept_images: list[np.ndarray] = []
         self.kept_points: list[np.ndarray | None] = []
 
     def __call__(self, frame: np.ndarray) -> None:
-        points, identity = describe(self.detector, frame, self.portrait.face_size)
-        if points is not None:
+        faces = self.detector.detect(frame, self.portrait.face_size)
+        points = faces[0].points if faces else None
+        if faces and len(self.points) % self.identity_every == 0:
+            identity = self.detector.identity_descriptor(frame, faces[0].box)
             self.identity.append(float(np.linalg.norm(identity - self.portrait.identity)))
+        if points is not None:
             self.integrity.append(metrics.head_integrity(frame, points, self.portrait.image, self.portrait.points))
             self.sharpness.append(metrics.sharpness(frame, points, self.portrait.image, self.portrait.points))
         if len(self.points) in self.keep:
@@ -138,8 +147,14 @@ class _ResultMeter:
 
 
 def _render(portrait: Path, clip: Path, renderer: str, config: CrossConfig, folder: Path,
-            meter: _ResultMeter, cancelled: CancelFn) -> None:
-    """Animate through the pipeline into a PNG sequence, measuring and deleting each frame."""
+            meter: _ResultMeter, frames: int, cancelled: CancelFn) -> None:
+    """Animate through the pipeline into a PNG sequence, measuring and deleting each frame; the
+    frozen floor is the portrait itself, `frames` times."""
+    if renderer == "frozen":
+        for _ in range(frames):
+            raise_if_cancelled(cancelled)
+            meter(meter.portrait.image)
+        return
     output = folder / f"{renderer}-{portrait.stem}-{clip.stem}"
 
     def measure(index: int, path: Path | None) -> None:
@@ -172,7 +187,7 @@ def _row(portrait: _Reference, driver: _Reference, driver_valid: np.ndarray, ren
                     metrics.jitter(driver.points[:count][driver_valid[:count]]))
 
 
-def cross_identity(portraits: list[Path], drivers: list[Path], renderers: list[str],
+def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderers: list[str],
                    config: CrossConfig = CrossConfig(), progress: ProgressFn = no_progress,
                    cancelled: CancelFn = never_cancelled) -> CrossReport:
     """One row per portrait, driver and renderer (the frozen floor first), plus the moments
@@ -191,8 +206,8 @@ def cross_identity(portraits: list[Path], drivers: list[Path], renderers: list[s
             keep = _moment_indices(len(driver.points), config.sheet_moments)
             for portrait_path, portrait in zip(map(Path, portraits), people):
                 for renderer in runs:
-                    meter = _ResultMeter(portrait, detector, keep)
-                    _render(portrait_path, clip, renderer, config, folder, meter, cancelled)
+                    meter = _ResultMeter(portrait, detector, keep, config.identity_every)
+                    _render(portrait_path, clip, renderer, config, folder, meter, len(driver.points), cancelled)
                     report.rows.append(_row(portrait, driver, driver_valid, renderer, meter))
                     if renderer == runs[-1]:
                         report.results[(portrait.name, clip.name)] = Moments(
