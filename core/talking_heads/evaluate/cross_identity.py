@@ -74,15 +74,25 @@ class CrossReport:
     results: dict[tuple[str, str], Moments] = field(default_factory=dict)  # (portrait, driver) -> the first renderer's
 
 
-@dataclass
-class _Reference:
-    """What a result is compared with: the portrait, or the driver clip's frames."""
+@dataclass(frozen=True)
+class _Portrait:
+    """What a result is compared with."""
 
     name: str
-    image: np.ndarray | None  # (H, W, 3) the portrait; None for a driver
-    points: np.ndarray  # (68, 2) portrait landmarks, or (T, 68, 2) a driver's per-frame landmarks
-    identity: np.ndarray | None  # (128,)
-    face_size: float | None  # pixels, the face box's width: a search hint for the result frames
+    image: np.ndarray  # (H, W, 3)
+    points: np.ndarray  # (68, 2)
+    identity: np.ndarray  # (128,) dlib face descriptor
+    face_size: float  # pixels, the face box's width: where to search the result frames
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """A driver clip over the frame range: its raw per-frame landmarks."""
+
+    name: str
+    points: np.ndarray  # (T, 68, 2), zeros where no face was found
+    valid: np.ndarray  # (T,) bool
+    moments: Moments
 
 
 def _landmarks_per_frame(frames: list[np.ndarray], detector: DlibDetector) -> list[np.ndarray | None]:
@@ -95,54 +105,52 @@ def _landmarks_per_frame(frames: list[np.ndarray], detector: DlibDetector) -> li
     return found
 
 
-def _driver(clip: Path, config: CrossConfig, detector: DlibDetector) -> tuple[_Reference, Moments, np.ndarray]:
-    """The driver's per-frame landmarks over the frame range (zeros where no face was found, as
-    the returned valid mask (T,) says) and its moments for the contact sheet."""
-    start, stop = config.frames or (0, None)
-    frames = list(media.open_frame_source(clip).frames(start, stop))
-    found = _landmarks_per_frame(frames, detector)
-    valid = np.array([p is not None for p in found], bool)
-    points = np.stack([p if p is not None else np.zeros((68, 2), np.float32) for p in found])  # (T, 68, 2)
-    keep = _moment_indices(len(frames), config.sheet_moments)
-    sheet = Moments(clip.name, [frames[i] for i in keep], [found[i] for i in keep])
-    return _Reference(clip.name, None, points, None, None), sheet, valid
-
-
 def _moment_indices(count: int, moments: int) -> list[int]:
     return np.linspace(0, count - 1, min(moments, count)).round().astype(int).tolist() if count else []
 
 
-def _portrait(path: Path, detector: DlibDetector) -> _Reference:
+def _driver(clip: Path, config: CrossConfig, detector: DlibDetector) -> _Driver:
+    start, stop = config.frames or (0, None)
+    frames = list(media.open_frame_source(clip).frames(start, stop))
+    found = _landmarks_per_frame(frames, detector)
+    points = np.stack([p if p is not None else np.zeros((68, 2), np.float32) for p in found])
+    keep = _moment_indices(len(frames), config.sheet_moments)
+    moments = Moments(clip.name, [frames[i] for i in keep], [found[i] for i in keep])
+    return _Driver(clip.name, points, np.array([p is not None for p in found], bool), moments)
+
+
+def _portrait(path: Path, detector: DlibDetector) -> _Portrait:
     image = media.read_image(path)
-    face = detect_largest_face(detector, image, path.name)
-    # Found again as result frames are (searched at its size), so a still frame measures as still.
-    face = detector.detect(image, float(face.box[2] - face.box[0]))[0]
-    return _Reference(path.name, image, face.points, detector.identity_descriptor(image, face.box),
-                      float(face.box[2] - face.box[0]))
+    size = float(np.subtract(*detect_largest_face(detector, image, path.name).box[[2, 0]]))
+    # Found again as result frames are (searched at that size), so a still frame measures as still.
+    face = detector.detect(image, size)[0]
+    return _Portrait(path.name, image, face.points, detector.identity_descriptor(image, face.box), size)
 
 
 class _ResultMeter:
     """Measures result frames one at a time as the pipeline writes them."""
 
-    def __init__(self, portrait: _Reference, detector: DlibDetector, keep: list[int], identity_every: int):
+    def __init__(self, portrait: _Portrait, detector: DlibDetector, keep: list[int], identity_every: int):
         self.portrait, self.detector, self.keep, self.identity_every = portrait, detector, set(keep), identity_every
-        self.points: list[np.ndarray | None] = []
-        self.identity, self.integrity, self.sharpness = [], [], []
-        self.kept_images: list[np.ndarray] = []
-        self.kept_points: list[np.ndarray | None] = []
+        self.points: list[np.ndarray | None] = []  # per frame, None where no face was found
+        self.identity: list[float] = []
+        self.integrity: list[float] = []
+        self.sharpness: list[float] = []
+        self.kept = Moments("", [], [])
 
     def __call__(self, frame: np.ndarray) -> None:
-        faces = self.detector.detect(frame, self.portrait.face_size)
+        portrait = self.portrait
+        faces = self.detector.detect(frame, portrait.face_size)
         points = faces[0].points if faces else None
-        if faces and len(self.points) % self.identity_every == 0:
-            identity = self.detector.identity_descriptor(frame, faces[0].box)
-            self.identity.append(float(np.linalg.norm(identity - self.portrait.identity)))
         if points is not None:
-            self.integrity.append(metrics.head_integrity(frame, points, self.portrait.image, self.portrait.points))
-            self.sharpness.append(metrics.sharpness(frame, points, self.portrait.image, self.portrait.points))
+            if len(self.points) % self.identity_every == 0:
+                identity = self.detector.identity_descriptor(frame, faces[0].box)
+                self.identity.append(float(np.linalg.norm(identity - portrait.identity)))
+            self.integrity.append(metrics.head_integrity(frame, points, portrait.image, portrait.points))
+            self.sharpness.append(metrics.sharpness(frame, points, portrait.image, portrait.points))
         if len(self.points) in self.keep:
-            self.kept_images.append(frame)
-            self.kept_points.append(points)
+            self.kept.images.append(frame)
+            self.kept.points.append(points)
         self.points.append(points)
 
 
@@ -155,42 +163,40 @@ def _render(portrait: Path, clip: Path, renderer: str, config: CrossConfig, fold
             raise_if_cancelled(cancelled)
             meter(meter.portrait.image)
         return
-    output = folder / f"{renderer}-{portrait.stem}-{clip.stem}"
 
     def measure(index: int, path: Path | None) -> None:
         meter(media.read_image(path))
         path.unlink()
 
-    job = AnimateJob(sources=[portrait], driver=str(clip), output=output, renderer=renderer,
-                     frames=config.frames, track_cache=folder / f"{clip.stem}.npz")
+    job = AnimateJob(sources=[portrait], driver=str(clip), output=folder / f"{renderer}-{portrait.stem}-{clip.stem}",
+                     renderer=renderer, frames=config.frames, track_cache=folder / f"{clip.stem}.npz")
     animate(job, on_frame=measure, cancelled=cancelled, detector=meter.detector)
 
 
-def _row(portrait: _Reference, driver: _Reference, driver_valid: np.ndarray, renderer: str,
-         meter: _ResultMeter) -> CrossRow:
+def _median(values: list[float]) -> float:
+    return float(np.median(values)) if values else float("nan")
+
+
+def _row(portrait: _Portrait, driver: _Driver, renderer: str, meter: _ResultMeter) -> CrossRow:
     count = min(len(meter.points), len(driver.points))
-    both = np.array([driver_valid[i] and meter.points[i] is not None for i in range(count)], bool)
-    nan = float("nan")
-    correlations = dict.fromkeys(SIGNALS, nan)
+    found = np.array([p is not None for p in meter.points[:count]], bool)
+    both = found & driver.valid[:count]
+    correlations, result_jitter = dict.fromkeys(SIGNALS, float("nan")), float("nan")
     if both.sum() >= 3:
-        result_points = np.stack([meter.points[i] for i in np.flatnonzero(both)])
+        result_points = np.stack([meter.points[i] for i in np.flatnonzero(both)])  # (N, 68, 2)
         driven, shown = metrics.motion_signals(driver.points[:count][both]), metrics.motion_signals(result_points)
         correlations = {name: metrics.correlation(driven[name], shown[name]) for name in SIGNALS}
         result_jitter = metrics.jitter(result_points)
-    else:
-        result_jitter = nan
-    median = lambda values: float(np.median(values)) if values else nan  # noqa: E731
-    return CrossRow(portrait.name, driver.name, renderer, count, count - int(sum(p is not None for p in meter.points[:count])),
-                    median(meter.identity), correlations["mouth"], correlations["eyes"],
-                    float(np.mean([correlations[name] for name in ("yaw", "pitch", "roll")])),
-                    median(meter.integrity), median(meter.sharpness), result_jitter,
-                    metrics.jitter(driver.points[:count][driver_valid[:count]]))
+    pose = float(np.mean([correlations[name] for name in ("yaw", "pitch", "roll")]))
+    return CrossRow(portrait.name, driver.name, renderer, count, int(count - found.sum()), _median(meter.identity),
+                    correlations["mouth"], correlations["eyes"], pose, _median(meter.integrity),
+                    _median(meter.sharpness), result_jitter, metrics.jitter(driver.points[:count][driver.valid[:count]]))
 
 
 def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderers: list[str],
-                   config: CrossConfig = CrossConfig(), progress: ProgressFn = no_progress,
-                   cancelled: CancelFn = never_cancelled) -> CrossReport:
-    """One row per portrait, driver and renderer (the frozen floor first), plus the moments
+                            config: CrossConfig = CrossConfig(), progress: ProgressFn = no_progress,
+                            cancelled: CancelFn = never_cancelled) -> CrossReport:
+    """One row per driver, portrait and renderer (the frozen floor first), plus the moments
     the contact sheet shows."""
     detector = DlibDetector()
     runs = ["frozen"] + [name for name in renderers if name != "frozen"]
@@ -198,21 +204,20 @@ def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderer
     report = CrossReport([], {person.name: (person.image, person.points) for person in people})
     total = len(people) * len(drivers) * len(runs)
     with tempfile.TemporaryDirectory(prefix="cross-identity-") as temporary:
-        folder = Path(temporary)
         for clip in map(Path, drivers):
             raise_if_cancelled(cancelled)
-            driver, driver_moments, driver_valid = _driver(clip, config, detector)
-            report.drivers.append(driver_moments)
+            driver = _driver(clip, config, detector)
+            report.drivers.append(driver.moments)
             keep = _moment_indices(len(driver.points), config.sheet_moments)
             for portrait_path, portrait in zip(map(Path, portraits), people):
                 for renderer in runs:
                     meter = _ResultMeter(portrait, detector, keep, config.identity_every)
-                    _render(portrait_path, clip, renderer, config, folder, meter, len(driver.points), cancelled)
-                    report.rows.append(_row(portrait, driver, driver_valid, renderer, meter))
-                    if renderer == runs[-1]:
-                        report.results[(portrait.name, clip.name)] = Moments(
-                            f"{portrait.name} ({renderer})", meter.kept_images, meter.kept_points)
+                    _render(portrait_path, clip, renderer, config, Path(temporary), meter, len(driver.points), cancelled)
+                    report.rows.append(_row(portrait, driver, renderer, meter))
                     progress(len(report.rows), total, "cross-identity")
+                # The sheet shows the last renderer measured (the frozen one is the portrait itself).
+                report.results[(portrait.name, clip.name)] = Moments(f"{portrait.name} ({runs[-1]})",
+                                                                     meter.kept.images, meter.kept.points)
     return report
 
 
