@@ -177,6 +177,11 @@ def _median(values: list[float]) -> float:
     return float(np.median(values)) if values else float("nan")
 
 
+def _finite_median(values: list[float]) -> float:
+    """The median of the values that could be measured (NaN when none could)."""
+    return _median([value for value in values if np.isfinite(value)])
+
+
 def _row(portrait: _Portrait, driver: _Driver, renderer: str, meter: _ResultMeter) -> CrossRow:
     count = min(len(meter.points), len(driver.points))
     found = np.array([p is not None for p in meter.points[:count]], bool)
@@ -246,7 +251,7 @@ def summary(rows: list[CrossRow]) -> dict[str, dict[str, float]]:
     by_renderer: dict[str, dict[str, float]] = {}
     for renderer in dict.fromkeys(row.renderer for row in rows):
         mine = [row for row in rows if row.renderer == renderer]
-        by_renderer[renderer] = {name: float(np.nanmedian([getattr(row, name) for row in mine])) for name in figures}
+        by_renderer[renderer] = {name: _finite_median([getattr(row, name) for row in mine]) for name in figures}
     return by_renderer
 
 
