@@ -13,8 +13,7 @@ from pathlib import Path
 from talking_heads.errors import InputError
 from talking_heads.synthesis.base import Person, Renderer, Shot
 
-RENDERERS = ("auto", "neural", "warp")
-BASELINES = ("frozen",)  # measuring sticks, not for users' renders: accepted when asked for by name
+RENDERERS = ("auto", "neural", "warp")  # what users render with; `create_renderer` also makes "frozen"
 WEIGHTS_FOLDER = Path(__file__).resolve().parents[3] / "weights"
 CHECKPOINT_VARIABLE = "TALKING_HEADS_CHECKPOINT"
 
@@ -42,10 +41,10 @@ def configured_checkpoint() -> Path | None:
 
 
 def choose_renderer(requested: str, person_file: Path | None = None, checkpoint: Path | None = None) -> RendererChoice:
-    if requested not in RENDERERS + BASELINES:
+    if requested not in RENDERERS:
         raise InputError(f"unknown renderer {requested!r}: use one of {', '.join(RENDERERS)}")
-    if requested in ("warp", *BASELINES):
-        return RendererChoice(requested, "asked for")
+    if requested == "warp":
+        return RendererChoice("warp", "asked for")
     if person_file is not None:
         return RendererChoice("neural", f"person model {person_file}")
     if checkpoint is not None:
@@ -78,5 +77,5 @@ def create_renderer(name: str, options: RendererOptions = RendererOptions()) -> 
                           device=options.device, precision=options.precision)
 
 
-__all__ = ["BASELINES", "Person", "RENDERERS", "Renderer", "RendererChoice", "RendererOptions", "Shot", "choose_renderer",
+__all__ = ["Person", "RENDERERS", "Renderer", "RendererChoice", "RendererOptions", "Shot", "choose_renderer",
            "create_renderer"]
