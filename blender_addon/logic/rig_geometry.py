@@ -165,3 +165,10 @@ def head_bone(scale: float = EYE_DISTANCE) -> tuple[np.ndarray, np.ndarray]:
     """(head, tail) of the head bone in metres: from the top of the neck up through the skull."""
     return np.array([0.0, 1.2, -2.4]) * scale, np.array([0.0, 1.2, 0.6]) * scale
 
+
+
+def frontal_points() -> np.ndarray:
+    """(68, 2) the neutral face seen from the front (its face camera's view), image axes: x right,
+    y down, in eye-distance units."""
+    points = _neutral_units()
+    return np.stack([points[:, 0], -points[:, 2]], axis=1)
