@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import signal
 import sys
@@ -123,11 +124,14 @@ def addon() -> tuple[ModuleType, str]:
     """The add-on this script belongs to: the enabled Talking Heads add-on (this folder's, or an
     installed copy; its preferences are the user's), else imported from this folder and
     registered (default preferences); and which of the two."""
+    import addon_utils
+
     ours = addon_id(FOLDER)
     for name in bpy.context.preferences.addons.keys():
-        module = sys.modules.get(name)
-        folder = Path(getattr(module, "__file__", "") or "").resolve().parent
-        if module is not None and (folder == FOLDER or addon_id(folder) == ours):
+        spec = importlib.util.find_spec(name) if name not in sys.modules else sys.modules[name].__spec__
+        folder = Path(spec.origin).resolve().parent if spec is not None and spec.origin else None
+        if folder is not None and (folder == FOLDER or addon_id(folder) == ours):
+            module = sys.modules.get(name) or addon_utils.enable(name, default_set=False, handle_error=None)
             return module, f"add-on {name} from {folder} (enabled in the preferences)"
     module = importlib.import_module(FOLDER.name)
     module.register()
@@ -218,6 +222,16 @@ def render(scene: bpy.types.Scene, shot: str) -> str | None:
     return None
 
 
+def plate_shown(shot: bpy.types.PropertyGroup) -> str:
+    """How many frames the shot's plate shows, for the summary."""
+    for scene in bpy.data.scenes:
+        editor = scene.sequence_editor
+        strips = getattr(editor, "strips_all", None) or getattr(editor, "sequences_all", None) or {}
+        if shot.plate_strip and shot.plate_strip in strips:
+            return f"; its plate '{shot.plate_strip}' shows {strips[shot.plate_strip].frame_final_duration} frames"
+    return ""
+
+
 def render_all(shots: list[tuple[bpy.types.Scene, str]], interruption: Interruption) -> Summary:
     summary = Summary()
     for number, (scene, shot) in enumerate(shots):
@@ -227,7 +241,8 @@ def render_all(shots: list[tuple[bpy.types.Scene, str]], interruption: Interrupt
         say(f"rendering shot '{shot}' of scene '{scene.name}'")
         message = render(scene, shot)
         if interruption.signal is not None:
-            summary.stopped[shot] = scene.theads.shots[shot].status if message is None else message
+            summary.stopped[shot] = (scene.theads.shots[shot].status if message is None else message) + \
+                plate_shown(scene.theads.shots[shot])
         elif message is not None:
             summary.failed[shot] = message
             say(f"shot '{shot}' FAILED: {message}", error=True)

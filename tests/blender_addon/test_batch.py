@@ -1,8 +1,10 @@
 """Headless batch rendering of a blend file's shots, as a render farm runs it."""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import bpy
@@ -95,8 +97,47 @@ def test_the_saved_preferences_reach_the_workers_job(make_shot, worker_python, t
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     head = result.stdout.splitlines()[:4]
+    assert any("blender_addon" in line and "(enabled in the preferences)" in line for line in head), head
     assert any(f"Python {wrapper} (from the add-on's preferences)" in line for line in head), head
     assert any("device cpu, precision auto, batch size 3" in line for line in head), head
     jobs = [json.loads(line)["job"] for line in log.read_text().splitlines() if '"animate"' in line]
     assert [(job["device"], job["batch_size"]) for job in jobs] == [("cpu", 3)]
     assert finished_frames(tmp_path / "Prefs") == 2
+
+
+def test_ctrl_c_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path):
+    """SIGINT to the batch's process group (as Ctrl-C in its terminal): the running shot stops with
+    its frames kept and shown by its plate, the next shot does not start, the blend file is not
+    saved despite --save, and the exit status says it was interrupted."""
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 1, 400
+    make_shot("Long")
+    make_shot("Next")
+    blend = tmp_path / "long.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    saved = blend.stat().st_mtime_ns
+
+    batch = subprocess.Popen([sys.executable, str(BATCH), str(blend), "--save"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True)
+    deadline = time.monotonic() + 240
+    while finished_frames(tmp_path / "Long") < 3 and batch.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(batch.pid, signal.SIGINT)
+    stdout, stderr = batch.communicate(timeout=120)
+
+    assert batch.returncode == 128 + signal.SIGINT, stdout + stderr
+    written = finished_frames(tmp_path / "Long")
+    assert 3 <= written < 400
+    assert f"interrupted: Long: cancelled; the {written} frames written are kept; its plate 'TH Long' shows " \
+           f"{written} frames" in stderr
+    assert "not started: Next" in stderr and not (tmp_path / "Next").exists()
+    assert "NOT saved" in stderr and blend.stat().st_mtime_ns == saved
+    assert "Traceback" not in stdout + stderr
+
+
+def test_argument_mistakes_are_explained(tmp_path):
+    missing = subprocess.run([sys.executable, str(BATCH), str(tmp_path / "gone.blend")], capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode == 2 and f"the blend file {tmp_path / 'gone.blend'} was not found" in missing.stderr
+    none = subprocess.run([sys.executable, str(BATCH), "--shot", "A"], capture_output=True, text=True, timeout=120)
+    assert none.returncode == 2 and "no blend file given: python batch.py FILE.blend" in none.stderr
