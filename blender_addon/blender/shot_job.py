@@ -148,7 +148,7 @@ def _plan_rig(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.type
     track = rig_sampler.sample_rig(context, shot.rig, start, end)
     path = write_track(cache / f"{safe_name(shot.name)}-rig.npz", track.points, track.valid, track.size,
                        track.fps, track.source)
-    warnings = rig_view.view_warnings(track.points, track.valid, track.size, start, rig_geometry.frontal_points())
+    warnings = rig_view.view_warnings(track.points, track.valid, track.size, start, rig_geometry.nose_ratio())
     return DriverPlan(str(path), track.fps, None, start, len(track.points),
                       warnings=tuple(f"the rig '{shot.rig.name}' {warning}" for warning in warnings))
 

@@ -167,8 +167,9 @@ def head_bone(scale: float = EYE_DISTANCE) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-def frontal_points() -> np.ndarray:
-    """(68, 2) the neutral face seen from the front (its face camera's view), image axes: x right,
-    y down, in eye-distance units."""
+
+def nose_ratio() -> float:
+    """How far the nose tip (30) stands in front of the outer eye corners (36, 45), in eye spans."""
     points = _neutral_units()
-    return np.stack([points[:, 0], -points[:, 2]], axis=1)
+    corners = points[[36, 45]]
+    return float((corners[:, 1].mean() - points[30, 1]) / abs(corners[1, 0] - corners[0, 0]))

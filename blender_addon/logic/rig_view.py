@@ -13,8 +13,8 @@ import numpy as np
 MIN_FACE_FRACTION = 0.15  # face height (brows to chin) over the frame height, below which a warning is given
 MAX_TURN_DEG = 60.0  # turned further from the camera than this: a warning
 _JAW, _BROWS = slice(0, 17), slice(17, 27)
-_RIGHT_EYE, _LEFT_EYE, _CHIN, _NOSE_BRIDGE = slice(36, 42), slice(42, 48), 8, 27
-_OUTER_CORNERS = (36, 45)  # at the same depth: their distance shrinks with the cosine of the turn
+_RIGHT_EYE, _LEFT_EYE, _CHIN, _NOSE_TIP = slice(36, 42), slice(42, 48), 8, 30
+_OUTER_CORNERS = (36, 45)
 
 
 @dataclass(frozen=True)
@@ -23,31 +23,28 @@ class FaceView:
     turn_deg: float  # 0: facing the camera, 90: in profile, 180: seen from behind
 
 
-def _shape(points: np.ndarray) -> tuple[float, float]:
-    """(68, 2) -> the eye span over the nose-to-chin length (independent of the face's size and
-    roll), and the sign of the eyes-chin triangle (it flips when the face is seen from behind)."""
-    span = np.linalg.norm(points[_OUTER_CORNERS[1]] - points[_OUTER_CORNERS[0]])
-    length = np.linalg.norm(points[_CHIN] - points[_NOSE_BRIDGE])
-    right, left, chin = points[_RIGHT_EYE].mean(0), points[_LEFT_EYE].mean(0), points[_CHIN]
-    a, b = right - chin, left - chin
-    return float(span / max(length, 1e-9)), float(np.sign(a[0] * b[1] - a[1] * b[0]))
-
-
-def face_view(points: np.ndarray, frontal: np.ndarray) -> FaceView:
-    """The view of one frame's projected landmarks (68, 2), compared with the same face seen
-    from the front (`frontal`, (68, 2), any scale)."""
+def face_view(points: np.ndarray, nose_ratio: float) -> FaceView:
+    """The view of one frame's projected landmarks (68, 2) of a face whose nose tip stands
+    `nose_ratio` eye spans in front of its outer eye corners. The turn comes from how far the
+    nose tip is off the eyes' midpoint along the eye line (tan of the turn, unaffected by the
+    face's size, roll and a perspective view from the front); the eyes and chin appear mirrored
+    when the face is seen from behind."""
     outline = np.concatenate([points[_JAW], points[_BROWS]])
-    ratio, side = _shape(points)
-    front_ratio, front_side = _shape(frontal)
-    turn = math.degrees(math.acos(min(1.0, ratio / front_ratio)))
-    return FaceView(float(np.ptp(outline[:, 1])), turn if side == front_side else 180.0 - turn)
+    right, left = points[_OUTER_CORNERS[0]], points[_OUTER_CORNERS[1]]
+    across = left - right
+    span = max(float(np.linalg.norm(across)), 1e-9)
+    offset = float(np.dot(points[_NOSE_TIP] - (left + right) / 2, across / span)) / span
+    turn = math.degrees(math.atan(abs(offset) / nose_ratio))
+    a, b = points[_RIGHT_EYE].mean(0) - points[_CHIN], points[_LEFT_EYE].mean(0) - points[_CHIN]
+    from_behind = a[0] * b[1] - a[1] * b[0] < 0  # image y down: positive when seen from the front
+    return FaceView(float(np.ptp(outline[:, 1])), 180.0 - turn if from_behind else turn)
 
 
 def view_warnings(points: np.ndarray, valid: np.ndarray, size: tuple[int, int], first_frame: int,
-                  frontal: np.ndarray) -> list[str]:
+                  nose_ratio: float) -> list[str]:
     """Warnings for a projected track (T, 68, 2) in a W x H frame whose index 0 is scene frame
     `first_frame`: the smallest face and the most turned-away one, with the frame they occur in."""
-    views = [(first_frame + index, face_view(frame, frontal)) for index, frame in enumerate(points) if valid[index]]
+    views = [(first_frame + index, face_view(frame, nose_ratio)) for index, frame in enumerate(points) if valid[index]]
     if not views:
         return []
     warnings = []
