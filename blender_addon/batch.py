@@ -143,8 +143,10 @@ def describe_settings(module: ModuleType) -> list[str]:
     preferences = importlib.import_module(f"{module.__name__}.props.preferences").preferences(bpy.context)
     runtime = importlib.import_module(f"{module.__name__}.blender.runtime").RUNTIME
     errors = importlib.import_module(f"{module.__name__}.logic.errors")
+    environment = importlib.import_module(f"{module.__name__}.logic.environment")
     try:
         python = runtime.worker_python(bpy.context)
+        environment.check_library(python, environment.worker_environment(os.environ, preferences.checkpoint))
     except errors.UserError as error:
         raise Mistake(str(error)) from None
     return [f"Python {python.describe()}",

@@ -15,7 +15,7 @@ from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
 from ..logic.errors import UserError
-from ..logic.projection import pixel_ray
+from ..logic.projection import pixel_rays
 from ..logic.protocol import Event
 from ..package import ADDON_DIR
 from .rig_sampler import camera_matrices, scene_render_size
@@ -46,8 +46,8 @@ def nearest_vertices(context: bpy.types.Context, obj: bpy.types.Object, pixels: 
     view, projection = camera_matrices(context.scene, depsgraph, size)
     to_local = evaluated.matrix_world.inverted()
     indices, missed = [], []
-    for number, pixel in enumerate(pixels):
-        origin, direction = pixel_ray(tuple(pixel), view, projection, size)
+    origins, directions = pixel_rays(pixels, view, projection, size)
+    for number, (origin, direction) in enumerate(zip(origins, directions)):
         local_origin = to_local @ Vector(origin)
         local_direction = (to_local.to_3x3() @ Vector(direction)).normalized()
         location, _, face, _ = tree.ray_cast(local_origin, local_direction)

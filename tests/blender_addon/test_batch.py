@@ -141,3 +141,14 @@ def test_argument_mistakes_are_explained(tmp_path):
     assert missing.returncode == 2 and f"the blend file {tmp_path / 'gone.blend'} was not found" in missing.stderr
     none = subprocess.run([sys.executable, str(BATCH), "--shot", "A"], capture_output=True, text=True, timeout=120)
     assert none.returncode == 2 and "no blend file given: python batch.py FILE.blend" in none.stderr
+
+
+def test_a_bad_talking_heads_python_stops_the_batch_before_it_starts(make_shot, tmp_path):
+    make_shot("Any")
+    blend = tmp_path / "any.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    env = dict(os.environ, TALKING_HEADS_PYTHON=str(tmp_path / "nowhere" / "python"))
+    result = subprocess.run([sys.executable, str(BATCH), str(blend)], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert result.returncode == 2 and "$TALKING_HEADS_PYTHON is " in result.stderr and "nowhere" in result.stderr
+    assert not (tmp_path / "Any").exists()
