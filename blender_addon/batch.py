@@ -1,7 +1,7 @@
 """Render the Talking Heads shots of a blend file headless, e.g. on a render farm.
 
     blender -b FILE.blend --python-exit-code 1 -P <addon folder>/batch.py -- [--shot NAME]... [--save]
-    python <addon folder>/batch.py FILE.blend [--shot NAME]... [--save]      (the bpy module)
+    python <addon folder>/batch.py FILE.blend [--] [--shot NAME]... [--save]  (the bpy module)
 
 It uses the settings an interactive Blender would: the user preferences (the add-on's Python
 environment, checkpoint, device, precision and batch size), printed on the first lines.
@@ -49,9 +49,12 @@ def say(message: str, error: bool = False) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The script's own arguments: after `--` (the Blender binary), or all of them (the bpy module,
-    where `--` is optional)."""
+    in Blender's order `batch.py FILE.blend -- --shot X` or with `--` anywhere or nowhere)."""
     binary = bool(bpy.app.binary_path)
-    ours = argv[argv.index("--") + 1:] if "--" in argv else ([] if binary else argv[1:])
+    if binary:
+        ours = argv[argv.index("--") + 1:] if "--" in argv else []
+    else:
+        ours = [arg for arg in argv[1:] if arg != "--"]
     parser = argparse.ArgumentParser(prog="batch.py", usage=BINARY_USAGE if binary else MODULE_USAGE,
                                      description="Render the Talking Heads shots of a blend file.")
     if not binary:

@@ -143,6 +143,15 @@ def test_argument_mistakes_are_explained(tmp_path):
     assert none.returncode == 2 and "no blend file given: python batch.py FILE.blend" in none.stderr
 
 
+def test_blenders_argument_order_works_with_the_bpy_module(make_shot, tmp_path):
+    make_shot("Only")
+    blend = tmp_path / "order.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    result = subprocess.run([sys.executable, str(BATCH), str(blend), "--", "--shot", "Nope"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2 and "no shot named 'Nope'" in result.stderr and "its shots: 'Only'" in result.stderr
+
+
 def test_a_bad_talking_heads_python_stops_the_batch_before_it_starts(make_shot, tmp_path):
     make_shot("Any")
     blend = tmp_path / "any.blend"
