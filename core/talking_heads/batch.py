@@ -28,7 +28,7 @@ from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.pipeline import AnimateJob, AnimateResult, PersonCache, animate
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 
-_PATH_KEYS = ("output", "person", "checkpoint", "track_cache", "side_by_side")
+_PATH_KEYS = ("output", "person", "checkpoint", "track_cache", "side_by_side", "signing_cert", "signing_key")
 _RETARGET_KEYS = {"expression", "head_motion", "follow_position", "follow_scale", "smoothing", "neutral_frame"}
 _RENAMED = {"crop": ("full_frame", lambda crop: not crop), "duration": ("motion_duration", float),
             "intensity": ("motion_intensity", float), "batch": ("batch_size", int), "mp4": ("also_mp4", bool)}

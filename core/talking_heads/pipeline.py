@@ -23,6 +23,7 @@ from talking_heads.landmarks import (CropTransform, LandmarkDetector, PasteBack,
                                      draw_sketch, make_detector, stable_crops)
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
+from talking_heads.provenance.signing import load_identity
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 from talking_heads.synthesis import RendererOptions, choose_renderer, create_renderer
 from talking_heads.synthesis.base import Person, Shot
@@ -54,6 +55,9 @@ class AnimateJob:
     precision: str = "auto"
     batch_size: int = 8
     resume: bool = False  # continue a PNG sequence where it stopped
+    watermark: bool = True  # invisible watermark in every frame (the label and credentials stay)
+    signing_cert: Path | None = None  # the studio's certificate chain (PEM); default: $TALKING_HEADS_SIGNING_CERT
+    signing_key: Path | None = None  # its private key (PEM); default: $TALKING_HEADS_SIGNING_KEY
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -73,7 +77,7 @@ class AnimateJob:
         try:
             values["sources"] = [Path(p) for p in values["sources"]]
             values["output"] = Path(values["output"])
-            for key in ("person", "checkpoint", "track_cache", "side_by_side"):
+            for key in ("person", "checkpoint", "track_cache", "side_by_side", "signing_cert", "signing_key"):
                 if values.get(key) is not None:
                     values[key] = Path(values[key])
             if values.get("frames") is not None:
@@ -123,7 +127,7 @@ class PersonCache:
 
 
 def check_job(job: AnimateJob) -> DriverSpec:
-    """Validate a job before any work: sources, driver, output. Returns the parsed driver."""
+    """Validate a job before any work: sources, driver, output, signing. Returns the parsed driver."""
     if not job.sources:
         raise InputError("no portrait given: pass one or more images with --source")
     for source in job.sources:
@@ -147,6 +151,7 @@ def check_job(job: AnimateJob) -> DriverSpec:
         raise InputError("--resume cannot be combined with a side-by-side video")
     if job.side_by_side is not None:
         media.check_output_path(job.side_by_side)
+    load_identity(job.signing_cert, job.signing_key)
     return spec
 
 
@@ -244,8 +249,11 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
            driver_points: np.ndarray, progress: ProgressFn, on_frame: FrameCallback | None,
            skip: int) -> AnimateResult:
     """Write the frames (after the `skip` already present) to the output and the side-by-side."""
+    driver_file = [("driver", Path(job.driver))] if Path(job.driver).is_file() else []
     label = media.SyntheticLabel(renderer=renderer, details={"source": Path(job.sources[0]).name,
-                                                             "driver": Path(job.driver).name})
+                                                             "driver": Path(job.driver).name},
+                                 inputs=(("portrait", Path(job.sources[0])), *driver_file), watermark=job.watermark,
+                                 signing=load_identity(job.signing_cert, job.signing_key))
     sequence = is_sequence_output(job.output)
     written, size = skip, (0, 0)
     with ExitStack() as stack:

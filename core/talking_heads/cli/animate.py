@@ -9,6 +9,7 @@ from talking_heads.errors import InputError
 from talking_heads.landmarks.motions import MOTIONS
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.pipeline import AnimateJob, animate
+from talking_heads.provenance.signing import CERT_VARIABLE, KEY_VARIABLE
 from talking_heads.progress import cancel_on_interrupt, progress_bar
 from talking_heads.synthesis import RENDERERS
 
@@ -50,6 +51,13 @@ def add_job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu (default: auto)")
     parser.add_argument("--precision", default="auto", help="auto, float32, float16 or bfloat16 (default: auto)")
     parser.add_argument("--batch", type=int, default=8, help="frames rendered at once (default: 8)")
+    parser.add_argument("--no-watermark", dest="watermark", action="store_false",
+                        help="leave out the invisible watermark (the metadata label and content credentials stay)")
+    parser.add_argument("--signing-cert", type=Path, metavar="PEM",
+                        help="the studio's certificate chain that signs the content credentials "
+                             f"(default: ${CERT_VARIABLE}, else this installation's own key)")
+    parser.add_argument("--signing-key", type=Path, metavar="PEM",
+                        help=f"the private key of --signing-cert (default: ${KEY_VARIABLE})")
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
@@ -80,7 +88,8 @@ def job_from_args(args: argparse.Namespace, sources: list[Path], driver: str, ou
     return AnimateJob(sources=sources, driver=driver, output=output, renderer=args.renderer, person=args.person,
                       checkpoint=args.checkpoint, full_frame=args.full_frame, fps=args.fps, retarget=retarget,
                       motion_duration=args.duration, motion_intensity=args.intensity, device=args.device,
-                      precision=args.precision, batch_size=args.batch, **extra)
+                      precision=args.precision, batch_size=args.batch, watermark=args.watermark,
+                      signing_cert=args.signing_cert, signing_key=args.signing_key, **extra)
 
 
 def run_job(job: AnimateJob, quiet: bool) -> None:
