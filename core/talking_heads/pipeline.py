@@ -254,6 +254,7 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
                                                              "driver": Path(job.driver).name},
                                  inputs=(("portrait", Path(job.sources[0])), *driver_file), watermark=job.watermark,
                                  signing=load_identity(job.signing_cert, job.signing_key))
+    log.info("content credentials: %s", label.signing.describe())
     sequence = is_sequence_output(job.output)
     written, size = skip, (0, 0)
     with ExitStack() as stack:

@@ -4,9 +4,8 @@ frame is re-encoded or rescaled.
 The mark is the `invisible-watermark` package's DWT-DCT-SVD code: in the Haar approximation of the
 chroma, each 4x4 block's largest singular value is quantised to carry one bit. It is applied to a
 copy of the frame squeezed to a fixed working size, and only the change it makes is scaled back up
-and added to the frame. Embedding is the package's arithmetic on all blocks at once (a test checks
-it against the package's own encoder, which loops in Python and costs ~0.3 s a frame); reading
-uses the package's decoder. Whatever size the frame is later shown at, squeezing it to the working size again finds
+and added to the frame. Embedding and reading are the package's arithmetic on all blocks at once (tests check
+them against the package's own encoder and decoder, which loop in Python and cost ~0.3 s a frame). Whatever size the frame is later shown at, squeezing it to the working size again finds
 the same blocks, so the mark survives rescaling. Each of the 32 payload bits is repeated in over a
 hundred blocks; a frame is marked when nearly all bits agree with the payload.
 """
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import pywt
-from imwatermark.dwtDctSvd import EmbedDwtDctSvd
 
 TOOL_ID = b"TH"  # Talking Heads
 SYNTHETIC = b"S"  # the content is synthetic
@@ -39,6 +37,7 @@ WORK_SIZE = 512  # side of the square working copy the mark lives in
 _CHANNEL = 1  # U of YUV: chroma, where the change is least visible
 _STEP = 36.0  # quantisation step of the singular values (the package's default strength)
 _BLOCK = 4
+_CLIP_MARGIN = 4  # pixel values this close to 0 or 255 count as clipped
 MATCH_THRESHOLD = 29  # of 32 bits; an unmarked image passes by chance with p ~ 1e-6
 
 
@@ -60,10 +59,31 @@ class WatermarkReading:
         return f"not found ({share} match; {MATCH_THRESHOLD} needed, {self.frames} frame(s) read)"
 
 
-def _working_chroma(image: np.ndarray) -> np.ndarray:
-    """The U channel (float32, WORK_SIZE x WORK_SIZE) of an RGB uint8 image squeezed to the working size."""
+def _working_copy(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The image squeezed to the working size: its U channel (float32, S x S) and which of its
+    blocks can carry a bit (N,): not where the picture is clipped to black or white, since
+    the mark cannot push those pixels further (a white backdrop would read every bit as 0)."""
     small = cv2.resize(image, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(small, cv2.COLOR_RGB2YUV)[..., _CHANNEL].astype(np.float32)
+    chroma = cv2.cvtColor(small, cv2.COLOR_RGB2YUV)[..., _CHANNEL].astype(np.float32)
+    clipped = ((small <= _CLIP_MARGIN) | (small >= 255 - _CLIP_MARGIN)).any(axis=-1).astype(np.float32)
+    side = 2 * _BLOCK  # a block of the half-size approximation covers 8x8 pixels
+    share = clipped.reshape(WORK_SIZE // side, side, WORK_SIZE // side, side).mean(axis=(1, 3))
+    return chroma, share.reshape(-1) < 0.25
+
+
+def _blocks(approximation: np.ndarray) -> np.ndarray:
+    """(N, 4, 4) blocks of the approximation, row-major, as the package walks them."""
+    rows, cols = (side // _BLOCK for side in approximation.shape)
+    blocks = approximation[: rows * _BLOCK, : cols * _BLOCK].reshape(rows, _BLOCK, cols, _BLOCK).swapaxes(1, 2)
+    return blocks.reshape(-1, _BLOCK, _BLOCK).astype(np.float64)
+
+
+def _unblock(blocks: np.ndarray, like: np.ndarray) -> np.ndarray:
+    rows, cols = (side // _BLOCK for side in like.shape)
+    result = like.copy()
+    result[: rows * _BLOCK, : cols * _BLOCK] = blocks.reshape(rows, cols, _BLOCK, _BLOCK).swapaxes(1, 2).reshape(
+        rows * _BLOCK, cols * _BLOCK)
+    return result
 
 
 # U = 0.492 (B - Y) with Y = 0.299 R + 0.587 G + 0.114 B: a change dU is made by this RGB change,
@@ -74,39 +94,44 @@ _U_TO_RGB = np.linalg.pinv(_RGB2YUV)[:, _CHANNEL]  # (3,)
 
 def embed(image: np.ndarray) -> np.ndarray:
     """The RGB uint8 image (H, W, 3) with the payload embedded invisibly."""
-    chroma = _working_chroma(image)
+    chroma, usable = _working_copy(image)
     approximation, _ = pywt.dwt2(chroma, "haar")  # (S/2, S/2)
-    marked = embed_blocks(approximation)
-    change = pywt.idwt2((marked - approximation, (None, None, None)), "haar")  # (S, S) change of U
+    change = embed_blocks(approximation, usable) - approximation
+    change = pywt.idwt2((change, (None, None, None)), "haar")  # (S, S) change of U
     height, width = image.shape[:2]
     change = cv2.resize(change.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     result = image.astype(np.float32) + change[..., None] * _U_TO_RGB
     return np.clip(np.rint(result), 0, 255).astype(np.uint8)
 
 
-def embed_blocks(approximation: np.ndarray) -> np.ndarray:
-    """The package's `EmbedDwtDctSvd.encode_frame`, on every block at once: block k (row-major)
-    carries bit k mod 32 in its largest singular value, quantised to a quarter (bit 0) or three
-    quarters (bit 1) of a step. The DCT the package applies first leaves singular values unchanged."""
-    rows, cols = (side // _BLOCK for side in approximation.shape)
-    blocks = approximation[: rows * _BLOCK, : cols * _BLOCK].reshape(rows, _BLOCK, cols, _BLOCK).swapaxes(1, 2)
-    blocks = blocks.reshape(-1, _BLOCK, _BLOCK).astype(np.float64)  # (N, 4, 4)
+def embed_blocks(approximation: np.ndarray, usable: np.ndarray | None = None) -> np.ndarray:
+    """The package's `EmbedDwtDctSvd.encode_frame`, on every usable block at once: block k
+    (row-major) carries bit k mod 32 in its largest singular value, quantised to a quarter (bit 0)
+    or three quarters (bit 1) of a step. The package's DCT leaves singular values unchanged."""
+    blocks = _blocks(approximation)
     u, s, vh = np.linalg.svd(blocks)
     bits = PAYLOAD_BITS[np.arange(len(blocks)) % PAYLOAD_BITS.size]
     target = (s[:, 0] // _STEP + 0.25 + 0.5 * bits) * _STEP  # (N,)
+    if usable is not None:
+        target = np.where(usable, target, s[:, 0])
     blocks = blocks + (target - s[:, 0])[:, None, None] * u[:, :, :1] * vh[:, None, 0, :]
-    marked = approximation.copy()
-    marked[: rows * _BLOCK, : cols * _BLOCK] = blocks.reshape(rows, cols, _BLOCK, _BLOCK).swapaxes(1, 2).reshape(
-        rows * _BLOCK, cols * _BLOCK)
-    return marked
+    return _unblock(blocks, approximation)
+
+
+def block_votes(approximation: np.ndarray) -> np.ndarray:
+    """(N,) bool: the bit each block reads, as the package's `EmbedDwtDctSvd.decode_frame` does."""
+    largest = np.linalg.svd(_blocks(approximation), compute_uv=False)[:, 0]
+    return (largest % _STEP) > 0.5 * _STEP
 
 
 def bit_scores(image: np.ndarray) -> np.ndarray:
-    """(32,) float: the share of blocks that read each payload bit as 1."""
-    approximation, _ = pywt.dwt2(_working_chroma(image), "haar")
-    votes: list[list[int]] = [[] for _ in range(PAYLOAD_BITS.size)]
-    EmbedDwtDctSvd([], wmLen=PAYLOAD_BITS.size, block=_BLOCK).decode_frame(approximation, _STEP, votes)
-    return np.array([np.mean(v) for v in votes], np.float32)
+    """(32,) float: the share of usable blocks that read each payload bit as 1 (0.5: no vote)."""
+    chroma, usable = _working_copy(image)
+    votes = block_votes(pywt.dwt2(chroma, "haar")[0])
+    bit_of_block = np.arange(len(votes)) % PAYLOAD_BITS.size
+    ones = np.bincount(bit_of_block[usable], weights=votes[usable], minlength=PAYLOAD_BITS.size)
+    counts = np.bincount(bit_of_block[usable], minlength=PAYLOAD_BITS.size)
+    return np.where(counts > 0, ones / np.maximum(counts, 1), 0.5).astype(np.float32)
 
 
 def detect(images: Iterable[np.ndarray]) -> WatermarkReading:
