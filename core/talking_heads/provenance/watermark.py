@@ -6,8 +6,8 @@ chroma, each 4x4 block's largest singular value is quantised to carry one bit. I
 copy of the frame squeezed to a fixed working size, and only the change it makes is scaled back up
 and added to the frame. Embedding and reading are the package's arithmetic on all blocks at once (tests check
 them against the package's own encoder and decoder, which loop in Python and cost ~0.3 s a frame). Whatever size the frame is later shown at, squeezing it to the working size again finds
-the same blocks, so the mark survives rescaling. Each of the 32 payload bits is repeated in over a
-hundred blocks; a frame is marked when nearly all bits agree with the payload.
+the same blocks, so the mark survives rescaling. Each of the 32 payload bits is repeated in about
+thirty blocks; a frame is marked when nearly all bits agree with the payload.
 """
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def _crc8(data: bytes) -> int:
 
 PAYLOAD = TOOL_ID + SYNTHETIC + bytes([_crc8(TOOL_ID + SYNTHETIC)])  # 32 bits
 PAYLOAD_BITS = np.unpackbits(np.frombuffer(PAYLOAD, np.uint8))  # (32,) 0/1
-WORK_SIZE = 512  # side of the square working copy the mark lives in
+WORK_SIZE = 256  # side of the square working copy the mark lives in
 _CHANNEL = 1  # U of YUV: chroma, where the change is least visible
-_STEP = 36.0  # quantisation step of the singular values (the package's default strength)
+STEP = 48.0  # quantisation step of the singular values (the package's default: 36)
 _BLOCK = 4
 _CLIP_MARGIN = 4  # pixel values this close to 0 or 255 count as clipped
 MATCH_THRESHOLD = 29  # of 32 bits; an unmarked image passes by chance with p ~ 1e-6
@@ -96,7 +96,7 @@ def embed(image: np.ndarray) -> np.ndarray:
     """The RGB uint8 image (H, W, 3) with the payload embedded invisibly."""
     chroma, usable = _working_copy(image)
     approximation, _ = pywt.dwt2(chroma, "haar")  # (S/2, S/2)
-    change = embed_blocks(approximation, usable) - approximation
+    change = embed_blocks(approximation, usable, scattered_bits(usable.size)) - approximation
     change = pywt.idwt2((change, (None, None, None)), "haar")  # (S, S) change of U
     height, width = image.shape[:2]
     change = cv2.resize(change.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
@@ -104,14 +104,29 @@ def embed(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(result), 0, 255).astype(np.uint8)
 
 
-def embed_blocks(approximation: np.ndarray, usable: np.ndarray | None = None) -> np.ndarray:
-    """The package's `EmbedDwtDctSvd.encode_frame`, on every usable block at once: block k
-    (row-major) carries bit k mod 32 in its largest singular value, quantised to a quarter (bit 0)
-    or three quarters (bit 1) of a step. The package's DCT leaves singular values unchanged."""
+def scattered_bits(count: int) -> np.ndarray:
+    """(count,) which payload bit each block carries: scattered over the picture by an integer
+    hash, so that a clipped backdrop or a flat area takes a few blocks of every bit rather than
+    all blocks of some (the package's k mod 32 puts each bit in vertical stripes)."""
+    k = np.arange(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        k = (k + np.uint64(0x9E3779B97F4A7C15)) * np.uint64(0xBF58476D1CE4E5B9)
+        k = (k ^ (k >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return (k >> np.uint64(59)).astype(np.int64)  # the top 5 bits: 0..31
+
+
+def embed_blocks(approximation: np.ndarray, usable: np.ndarray | None = None,
+                 bit_of_block: np.ndarray | None = None) -> np.ndarray:
+    """The package's `EmbedDwtDctSvd.encode_frame`, on every usable block at once: each block
+    carries its bit (`bit_of_block`; default: the package's k mod 32) in its largest singular
+    value, quantised to a quarter (bit 0) or three quarters (bit 1) of a step. The package's DCT
+    leaves singular values unchanged, so it is left out."""
     blocks = _blocks(approximation)
     u, s, vh = np.linalg.svd(blocks)
-    bits = PAYLOAD_BITS[np.arange(len(blocks)) % PAYLOAD_BITS.size]
-    target = (s[:, 0] // _STEP + 0.25 + 0.5 * bits) * _STEP  # (N,)
+    if bit_of_block is None:
+        bit_of_block = np.arange(len(blocks)) % PAYLOAD_BITS.size
+    bits = PAYLOAD_BITS[bit_of_block]
+    target = (s[:, 0] // STEP + 0.25 + 0.5 * bits) * STEP  # (N,)
     if usable is not None:
         target = np.where(usable, target, s[:, 0])
     blocks = blocks + (target - s[:, 0])[:, None, None] * u[:, :, :1] * vh[:, None, 0, :]
@@ -121,14 +136,14 @@ def embed_blocks(approximation: np.ndarray, usable: np.ndarray | None = None) ->
 def block_votes(approximation: np.ndarray) -> np.ndarray:
     """(N,) bool: the bit each block reads, as the package's `EmbedDwtDctSvd.decode_frame` does."""
     largest = np.linalg.svd(_blocks(approximation), compute_uv=False)[:, 0]
-    return (largest % _STEP) > 0.5 * _STEP
+    return (largest % STEP) > 0.5 * STEP
 
 
 def bit_scores(image: np.ndarray) -> np.ndarray:
     """(32,) float: the share of usable blocks that read each payload bit as 1 (0.5: no vote)."""
     chroma, usable = _working_copy(image)
     votes = block_votes(pywt.dwt2(chroma, "haar")[0])
-    bit_of_block = np.arange(len(votes)) % PAYLOAD_BITS.size
+    bit_of_block = scattered_bits(len(votes))
     ones = np.bincount(bit_of_block[usable], weights=votes[usable], minlength=PAYLOAD_BITS.size)
     counts = np.bincount(bit_of_block[usable], minlength=PAYLOAD_BITS.size)
     return np.where(counts > 0, ones / np.maximum(counts, 1), 0.5).astype(np.float32)
