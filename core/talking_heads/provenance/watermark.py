@@ -100,8 +100,7 @@ def embed(image: np.ndarray) -> np.ndarray:
     change = pywt.idwt2((change, (None, None, None)), "haar")  # (S, S) change of U
     height, width = image.shape[:2]
     change = cv2.resize(change.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    result = image.astype(np.float32) + change[..., None] * _U_TO_RGB
-    return np.clip(np.rint(result), 0, 255).astype(np.uint8)
+    return cv2.add(image, cv2.merge([change * float(c) for c in _U_TO_RGB]), dtype=cv2.CV_8U)  # rounds, saturates
 
 
 def scattered_bits(count: int) -> np.ndarray:
@@ -122,20 +121,30 @@ def embed_blocks(approximation: np.ndarray, usable: np.ndarray | None = None,
     value, quantised to a quarter (bit 0) or three quarters (bit 1) of a step. The package's DCT
     leaves singular values unchanged, so it is left out."""
     blocks = _blocks(approximation)
-    u, s, vh = np.linalg.svd(blocks)
+    largest, left, right = _top_singular(blocks)
     if bit_of_block is None:
         bit_of_block = np.arange(len(blocks)) % PAYLOAD_BITS.size
     bits = PAYLOAD_BITS[bit_of_block]
-    target = (s[:, 0] // STEP + 0.25 + 0.5 * bits) * STEP  # (N,)
+    target = (largest // STEP + 0.25 + 0.5 * bits) * STEP  # (N,)
     if usable is not None:
-        target = np.where(usable, target, s[:, 0])
-    blocks = blocks + (target - s[:, 0])[:, None, None] * u[:, :, :1] * vh[:, None, 0, :]
+        target = np.where(usable, target, largest)
+    blocks = blocks + (target - largest)[:, None, None] * left[:, :, None] * right[:, None, :]
     return _unblock(blocks, approximation)
+
+
+def _top_singular(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Largest singular value (N,) and its left and right singular vectors (N, 4) of each block,
+    from the eigen-decomposition of B^T B (twice as fast as a full SVD of 4x4 blocks)."""
+    values, vectors = np.linalg.eigh(np.swapaxes(blocks, 1, 2) @ blocks)
+    largest = np.sqrt(np.maximum(values[:, -1], 0.0))
+    right = vectors[:, :, -1]
+    left = (blocks @ right[:, :, None])[:, :, 0] / np.maximum(largest, 1e-12)[:, None]
+    return largest, left, right
 
 
 def block_votes(approximation: np.ndarray) -> np.ndarray:
     """(N,) bool: the bit each block reads, as the package's `EmbedDwtDctSvd.decode_frame` does."""
-    largest = np.linalg.svd(_blocks(approximation), compute_uv=False)[:, 0]
+    largest = _top_singular(_blocks(approximation))[0]
     return (largest % STEP) > 0.5 * STEP
 
 
