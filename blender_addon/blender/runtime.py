@@ -16,8 +16,8 @@ from pathlib import Path
 
 import bpy
 
-from ..logic.environment import (CHECKPOINT_VARIABLE, WorkerPython, check_library, choose_worker_python,
-                                 worker_environment)
+from ..logic.environment import (CHECKPOINT_VARIABLE, SIGNING_VARIABLES, WorkerPython, check_library,
+                                 choose_worker_python, worker_environment)
 from ..logic.errors import UserError
 from ..logic.job_state import JobState, JobStatus
 from ..logic.protocol import Event, command
@@ -52,8 +52,10 @@ class Runtime:
         """The running worker; (re)started when it is not running or its environment (python,
         meta-learned checkpoint) changed. A python without the library is refused by name."""
         python = self.worker_python(context)
-        env = worker_environment(os.environ, preferences(context).checkpoint)
-        setup = (python.path, env.get(CHECKPOINT_VARIABLE))
+        prefs = preferences(context)
+        env = worker_environment(os.environ, prefs.checkpoint,
+                                 {"certificate": prefs.signing_cert, "key": prefs.signing_key})
+        setup = (python.path, env.get(CHECKPOINT_VARIABLE), *(env.get(v) for v in SIGNING_VARIABLES.values()))
         if self.client is not None and self.client.alive and setup == self.setup:
             return self.client
         self.stop_worker()
