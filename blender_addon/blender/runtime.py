@@ -36,7 +36,7 @@ REDRAW_AREAS = {"SEQUENCE_EDITOR", "VIEW_3D", "STATUSBAR", "PREFERENCES", "PROPE
 class Runtime:
     def __init__(self) -> None:
         self.client: WorkerClient | None = None
-        self.setup: tuple[Path, str | None] | None = None  # the running worker's python and checkpoint
+        self.setup: tuple | None = None  # the running worker's python, checkpoint and signing files
         self.tasks: list[Task] = []
         self.pending: list[PreparedShot] = []  # shots waiting for the current one (Render All Shots)
         self.finished: list[AnimateTask] = []  # finished jobs not yet reported by an operator
