@@ -28,13 +28,15 @@ from talking_heads import media
 from talking_heads.devices import resolve_device
 from talking_heads.errors import Cancelled, InputError
 from talking_heads.landmarks import make_detector
-from talking_heads.landmarks.detect import LandmarkDetector
+from talking_heads.landmarks.detect import BACKENDS, LandmarkDetector
 from talking_heads.models.config import PRESETS, ModelConfig, preset_name
 from talking_heads.models.losses import CONTENT_LOSSES, LossConfig, choose_content_loss, content_loss_by_name
+from talking_heads.options import Options, check, option
+from talking_heads.pipeline import check_device
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.neural import NeuralPerson, NeuralRenderer, images_to_tensor, tensor_to_images
-from talking_heads.training.footage import FootageFrames, Span, load_footage
+from talking_heads.training.footage import FootageFrames, load_footage
 from talking_heads.training.learners import Learner, MetaLearner, ScratchLearner, training_autocast
 from talking_heads.training.person import person_file_path
 from talking_heads.weights import load_checkpoint, save_checkpoint
@@ -48,26 +50,33 @@ SAMPLE_ROWS = 4
 
 
 @dataclass(frozen=True)
-class FootageJob:
+class FootageJob(Options):
     """What `train_person_model` does (the `person --train` command's options)."""
 
-    inputs: list[Path]  # videos (and/or image folders, images) of one person
-    output: Path  # the person file PATH.safetensors
-    config: str | None = None  # model preset; None: small from scratch, the checkpoint's when fine-tuning
-    checkpoint: Path | None = None  # a meta-learned checkpoint to fine-tune; None: from scratch
-    steps: int | None = None  # total optimisation steps (None: DEFAULT_STEPS, or as many as `minutes` allow)
-    minutes: float | None = None  # training time of this run (stops at whichever of steps/minutes comes first)
-    span: Span = (0, None)  # frames FIRST:STOP of each video
-    content_loss: str = "auto"  # see models.losses.CONTENT_LOSSES
-    batch: int = 8
-    lr: float = 1e-3  # Adam's learning rate from scratch (fine-tuning uses the paper's)
-    augment: bool = True  # random small shifts and zooms of frame and sketch together
-    sample_every: int = 100  # steps between sample grids and saved training states
-    resume: bool = False  # continue the run saved in PERSON.training/
-    snapshots: bool = False  # also keep the person file of every sample step in PERSON.training/snapshots/
-    backend: str = "auto"  # landmark detector
-    device: str = "auto"
-    seed: int = 0
+    inputs: list[Path] = option(positional=True, metavar="VIDEOS_OR_IMAGES",
+                                help="videos (and/or image folders, images) of one person")
+    output: Path = option(short="-o", help="the person file PATH.safetensors (its PATH.json is written beside it)")
+    config: str | None = option(None, choices=tuple(PRESETS),
+                                help="model size: small (128x128, the default from scratch), paper (256x256, for "
+                                     "GPUs) or tiny (tests); with --checkpoint it must be the checkpoint's")
+    checkpoint: Path | None = option(None, help="a meta-learned checkpoint to fine-tune; none: from scratch")
+    steps: int | None = option(None, at_least=1, at_most=10_000_000,
+                               help=f"total training steps (default: {DEFAULT_STEPS}, or as many as --minutes allow)")
+    minutes: float | None = option(None, above=0, at_most=100_000,
+                                   help="training time of this run; stops at whichever of --steps and --minutes "
+                                        "comes first")
+    span: tuple[int, int | None] = option((0, None), cli=False)  # frames FIRST:STOP of each video (--frames)
+    content_loss: str = option("auto", choices=CONTENT_LOSSES, help="content loss (auto: vgg when installed, "
+                                                                     "else l1_msssim)")
+    batch: int = option(8, at_least=1, at_most=4096, help="frames per step")
+    lr: float = option(1e-3, above=0, at_most=1.0, help="Adam's learning rate from scratch (fine-tuning: the paper's)")
+    augment: bool = option(True, help="random small shifts and zooms of frame and sketch together")
+    sample_every: int = option(100, at_least=1, help="steps between sample grids and saved training states")
+    resume: bool = option(False, help="continue the run saved in PERSON.training/")
+    snapshots: bool = option(False, help="also keep the person file of every sample step (PERSON.training/snapshots/)")
+    backend: str = option("auto", choices=BACKENDS, help="landmark detector")
+    device: str = option("auto", check=check_device, help="auto, cuda, mps or cpu")
+    seed: int = option(0, help="initialisation, batch order and augmentation")
 
 
 @dataclass(frozen=True)
@@ -101,21 +110,9 @@ def training_folder(output: Path) -> Path:
 
 def check_footage_job(job: FootageJob) -> Path:
     """Everything that can be checked before work starts; returns the person file's path."""
+    check(job)
     if not job.inputs:
         raise InputError("no footage of the person given")
-    if job.config is not None and job.config not in PRESETS:
-        raise InputError(f"unknown model config {job.config!r}: use {', '.join(PRESETS)}")
-    if job.steps is not None and (not isinstance(job.steps, int) or job.steps < 1):
-        raise InputError(f"--steps must be at least 1, got {job.steps!r}")
-    if job.minutes is not None and not (math.isfinite(job.minutes) and job.minutes > 0):
-        raise InputError(f"--minutes must be a positive number of minutes, got {job.minutes!r}")
-    if job.content_loss not in CONTENT_LOSSES:
-        raise InputError(f"unknown content loss {job.content_loss!r}: choose one of {', '.join(CONTENT_LOSSES)}")
-    for name in ("batch", "sample_every"):
-        if getattr(job, name) < 1:
-            raise InputError(f"{name} must be at least 1, got {getattr(job, name)}")
-    if not (math.isfinite(job.lr) and job.lr > 0):
-        raise InputError(f"the learning rate must be positive, got {job.lr!r}")
     return person_file_path(job.output)
 
 
