@@ -40,7 +40,9 @@ class PersonJob(Options):
                                                 "or $TALKING_HEADS_CHECKPOINT)")
     finetune_steps: int = option(0, at_least=0, at_most=100_000,
                                  help="fine-tuning steps on the shots; 0 is the feed-forward person")
-    content_loss: str = option(FinetuneConfig.content_loss, choices=CONTENT_LOSSES, help="content loss of fine-tuning")
+    content_loss: str = option(FinetuneConfig.content_loss, choices=CONTENT_LOSSES,
+                               help="content loss of fine-tuning and --train (auto: the paper's vgg when its weights "
+                                    "are installed, else l1_msssim, which needs no download)")
     frames: int = option(8, at_least=1, at_most=1000, help="shots taken evenly from each video")
     backend: str = option("auto", choices=BACKENDS, help="landmark detector")
     device: str = option("auto", check=check_device, help="auto, cuda, mps or cpu")
