@@ -129,7 +129,7 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
             raise InputError(f"{path}: no shot named {', '.join(unknown)}")
         shots = [shot for shot in shots if shot.name in only]
     record, people, outcomes = DoneRecord(path), PersonCache(), []
-    detector = functools.cache(lambda: make_detector("auto"))  # one for every shot, made when first needed
+    detectors = functools.cache(make_detector)  # one per backend for every shot, made when first needed
     for number, shot in enumerate(shots, 1):
         prefix = f"[{number}/{len(shots)}] {shot.name}"
         if not force and record.is_done(shot):
@@ -137,7 +137,7 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
             report(f"{prefix}: skipped (finished in an earlier run)")
             continue
         report(f"{prefix}: rendering")
-        outcome = _run_shot(shot, path.parent, people, detector(), progress(shot.name) if progress else None,
+        outcome = _run_shot(shot, path.parent, people, detectors, progress(shot.name) if progress else None,
                             cancelled)
         outcomes.append(outcome)
         report(f"{prefix}: {outcome.status}, {outcome.detail}")
@@ -148,12 +148,12 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
     return outcomes
 
 
-def _run_shot(shot: Shot, base: Path, people: PersonCache, detector: LandmarkDetector, progress: ProgressFn | None,
-              cancelled: CancelFn) -> ShotOutcome:
+def _run_shot(shot: Shot, base: Path, people: PersonCache, detectors: Callable[[str], LandmarkDetector],
+              progress: ProgressFn | None, cancelled: CancelFn) -> ShotOutcome:
     start = time.perf_counter()
     try:
         job = shot_job(shot, base)
-        result: AnimateResult = animate(job, people=people, detector=detector, cancelled=cancelled,
+        result: AnimateResult = animate(job, people=people, detector=detectors(job.backend), cancelled=cancelled,
                                         progress=progress or no_progress)
     except TalkingHeadsError as error:  # Cancelled included: the frames written are kept
         return ShotOutcome(shot.name, "failed", seconds=time.perf_counter() - start, detail=str(error))

@@ -21,6 +21,7 @@ from talking_heads import media
 from talking_heads.errors import Cancelled, InputError, OutputError
 from talking_heads.landmarks import (CropTransform, LandmarkDetector, PasteBack, crop_for_points, detect_largest_face,
                                      draw_sketch, make_detector, stable_crops)
+from talking_heads.landmarks.detect import BACKENDS
 from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -52,6 +53,7 @@ class AnimateJob:
     also_mp4: bool = False  # with a PNG-sequence output, also write OUTPUT.mp4 beside the folder
     device: str = "auto"
     precision: str = "auto"
+    backend: str = "auto"  # landmark detection backend: auto | fan | dlib
     batch_size: int = 8
     resume: bool = False  # continue a PNG sequence where it stopped
 
@@ -132,6 +134,8 @@ def check_job(job: AnimateJob) -> DriverSpec:
     spec = DriverSpec.parse(job.driver)
     if job.batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {job.batch_size}")
+    if job.backend not in BACKENDS:
+        raise InputError(f"unknown landmark backend {job.backend!r}: use one of {', '.join(BACKENDS)}")
     if job.frames is not None and not (0 <= job.frames[0] < job.frames[1]):
         raise InputError(f"frame range {job.frames[0]}:{job.frames[1]} is empty; give START:STOP with START < STOP")
     if is_sequence_output(job.output):
@@ -173,7 +177,7 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     spec = check_job(job)
     choice = choose_renderer(job.renderer, person_file=job.person, checkpoint=job.checkpoint)
     log.info("renderer: %s (%s)", choice.name, choice.reason)
-    get_detector = functools.cache(lambda: detector or make_detector("auto"))
+    get_detector = functools.cache(lambda: detector or make_detector(job.backend))
 
     def prepare() -> tuple[Portrait, Person]:
         renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
@@ -181,7 +185,7 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
         return portrait, renderer.prepare(portrait.shots)
 
     key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
-           _file_identity(job.checkpoint), job.device, job.precision)
+           _file_identity(job.checkpoint), job.device, job.precision, job.backend)
     portrait, person = (people or PersonCache()).get(key, prepare)
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=get_detector, retarget_config=job.retarget,

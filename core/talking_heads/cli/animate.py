@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from talking_heads.errors import InputError
+from talking_heads.landmarks.detect import BACKENDS
 from talking_heads.landmarks.motions import MOTIONS
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.pipeline import AnimateJob, animate
@@ -50,6 +51,9 @@ def add_job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu (default: auto)")
     parser.add_argument("--precision", default="auto", help="auto, float32, float16 or bfloat16 (default: auto)")
     parser.add_argument("--batch", type=int, default=8, help="frames rendered at once (default: 8)")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="landmark detector for the portrait and a driver clip: auto (FAN when its weights "
+                             "are present, else dlib), fan or dlib (default: auto)")
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
@@ -80,7 +84,7 @@ def job_from_args(args: argparse.Namespace, sources: list[Path], driver: str, ou
     return AnimateJob(sources=sources, driver=driver, output=output, renderer=args.renderer, person=args.person,
                       checkpoint=args.checkpoint, full_frame=args.full_frame, fps=args.fps, retarget=retarget,
                       motion_duration=args.duration, motion_intensity=args.intensity, device=args.device,
-                      precision=args.precision, batch_size=args.batch, **extra)
+                      precision=args.precision, backend=args.backend, batch_size=args.batch, **extra)
 
 
 def run_job(job: AnimateJob, quiet: bool) -> None:
