@@ -8,12 +8,11 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from talking_heads.errors import InputError, NoFaceError
+from talking_heads.errors import InputError, NoFaceError, WeightsError
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +64,22 @@ def detect_largest_face(detector: LandmarkDetector, image: np.ndarray, name: str
 
 
 def make_detector(backend: str = "auto", device: str = "cpu") -> LandmarkDetector:
-    """Build a detection backend. `auto` is FAN when its weights are available, else dlib."""
+    """Build a detection backend. `auto` is FAN when its weights are present and sound, else dlib."""
     from talking_heads.landmarks import dlib_detector, fan_detector
 
     if backend not in BACKENDS:
         raise InputError(f"unknown landmark backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    if backend == "fan" or (backend == "auto" and fan_detector.weights_available()):
+    if backend == "fan":
+        return fan_detector.FanDetector(device=device)
+    if backend == "dlib":
+        return dlib_detector.DlibDetector()
+    if not fan_detector.weights_available():
+        log.info("landmarks: using the dlib backend (FAN weights not found in %s)", fan_detector.weights_folder())
+        return dlib_detector.DlibDetector()
+    try:
         detector: LandmarkDetector = fan_detector.FanDetector(device=device)
-    else:
-        detector = dlib_detector.DlibDetector()
-    if backend == "auto":
-        why = "its weights are present" if detector.name == "fan" else (
-            f"FAN weights not found in {Path(fan_detector.weights_folder())}")
-        log.info("landmarks: using the %s backend (%s)", detector.name, why)
+    except WeightsError as error:
+        log.warning("landmarks: the FAN backend cannot be used, using dlib instead: %s", error)
+        return dlib_detector.DlibDetector()
+    log.info("landmarks: using the fan backend (its weights are present)")
     return detector
