@@ -107,6 +107,7 @@ def measure_speed(args: argparse.Namespace) -> dict:
     paths = {"float32": generator.inference_copy(torch.float32, device),
              str(low).removeprefix("torch."): generator.inference_copy(low, device)}
     conv, conv_flops = reference_conv(device, torch.float32)
+    low_conv, _ = reference_conv(device, low)
     timer = Timer(device, args.cpu_time)
     with torch.inference_mode():
         for fast in paths.values():  # warm-up: weight packing, kernel selection, allocator
@@ -114,6 +115,7 @@ def measure_speed(args: argparse.Namespace) -> dict:
             fast(sketches, psi)
         for _ in range(args.rounds):
             timer.run("conv", conv, repeats=CONV_REPEATS)  # a block as long as a frame: same exposure to load
+            timer.run("low conv", low_conv, repeats=CONV_REPEATS)
             timer.run("module b1", lambda: generator(sketches[:1], psi))  # the trained module, for comparison
             for name, fast in paths.items():
                 timer.run(f"{name} b1", lambda: fast(sketches[:1], psi))
@@ -198,11 +200,18 @@ def speedups(r: dict) -> tuple[float, float]:
     return tuple(r["times"][f"float32 b{batch}"] / r["times"][f"{r['low']} b{batch}"] for batch in (1, 8))
 
 
+def conv_speedup(r: dict) -> float:
+    """The reference convolution's speed in the reduced precision over float32's."""
+    return r["times"]["conv"] / r["times"]["low conv"]
+
+
 def print_speed(r: dict) -> None:
     print(f"Generator at 256x256 (paper configuration), {r['device']}, {r['threads']} threads, "
           f"{r['clock']} clock, best of interleaved rounds; {r['hardware']}")
     print(f"reference conv3x3 {REFERENCE[0]}->{REFERENCE[0]} at {REFERENCE[1]}x{REFERENCE[1]}, batch 1, float32: "
           f"{r['conv_flops_per_s'] / 1e9:.0f} GFLOP/s")
+    print(f"the same convolution in {r['low']}: {r['conv_flops_per_s'] * conv_speedup(r) / 1e9:.0f} GFLOP/s, "
+          f"{conv_speedup(r):.2f}x float32's (the most a whole network could gain)")
     print(f"FLOPs per frame: {r['model_flops'] / 1e9:.2f} G as the paper's architecture computes them; "
           f"{r['executed_flops'] / 1e9:.2f} G executed by the inference copy (exact rewrites)\n")
     print("\n".join(speed_table(r)))
@@ -228,7 +237,8 @@ def speed_figures(r: dict, mode: str) -> dict[str, str]:
                                    f"{r['model_flops'] / 1e9:.2f} GFLOPs; {executed[0]:.2f} / {executed[1]:.2f} "
                                    f"counting the {r['executed_flops'] / 1e9:.2f} GFLOPs the inference copy executes",
         f"generator.{mode}.{r['low']}": f"{low[0]:.2f}x / {low[1]:.2f}x the float32 speed at batch 1 / 8 "
-                                        f"({r['hardware']}); frames {r['psnr']:.1f} dB PSNR from float32's",
+                                        f"({r['hardware']}; a large convolution alone: {conv_speedup(r):.2f}x); "
+                                        f"frames {r['psnr']:.1f} dB PSNR from float32's",
     }
 
 
