@@ -23,6 +23,7 @@ class Payload:
 def crafted_cache(tmp_path, monkeypatch) -> tuple[Path, Path]:
     """A torch hub cache whose two FAN files carry a code-running payload; returns (folder, marker)."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no MediaPipe model: auto would prefer it
     folder = fan_detector.weights_folder()
     folder.mkdir(parents=True)
     marker = tmp_path / "code-ran"
