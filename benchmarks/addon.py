@@ -234,7 +234,8 @@ def main() -> None:
                     "addon.cold": f"{latency['cold']:.1f} s", "addon.warm": f"{latency['warm']:.2f} s",
                     "addon.longest_tick": f"{longest_ms:.1f} ms", "addon.mean_tick": f"{mean_ms:.1f} ms",
                     "addon.library_check": rows[6][1], "addon.autobind_total": rows[7][1],
-                    "addon.autobind_start": f"{bind_start * 1000:.0f} ms", "addon.autobind_step": f"{bind_step[0] * 1000:.0f} ms"},
+                    "addon.autobind_start": f"{bind_start * 1000:.0f} ms",
+                    "addon.autobind_step": f"{bind_step[0] * 1000:.0f} ms"},
                    "python benchmarks/addon.py (in .venv-blender)")
 
 
