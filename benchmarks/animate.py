@@ -91,6 +91,8 @@ def peak_memory(frames: int) -> float:
 
 
 def main() -> None:
+    import figures  # benchmarks/figures.py
+
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         whole = whole_pipeline(folder)
@@ -102,6 +104,10 @@ def main() -> None:
     print(f"{'neural, render at 256x256 (paper size, batch 8)':52} {16:6d} {16 / neural:8.2f} {neural:9.2f}")
     short, long = peak_memory(300), peak_memory(1000)
     print(f"peak memory: 300-frame driver {short:.0f} MB, 1000-frame driver {long:.0f} MB ({long / short - 1:+.1%})")
+    figures.record({"animate.warp_whole": f"{whole[0] / whole[1]:.1f} frames/s",
+                    "animate.warp_alone": f"{alone[0] / alone[1]:.0f} frames/s",
+                    "animate.peak": f"{short:.0f} MB vs {long:.0f} MB ({long / short - 1:+.1%})",
+                    "animate.neural": f"{neural:.1f} frames/s"}, "python benchmarks/animate.py")
 
 
 if __name__ == "__main__":
