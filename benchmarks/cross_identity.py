@@ -1,7 +1,7 @@
 """Cross-identity figures of the warp renderer beside the frozen floor, on shared portraits
 driven by shared clips with head motion.
 
-    .venv/bin/python benchmarks/cross_identity.py [--frames 0:120] [--sheet docs/cross_identity.png]
+    .venv/bin/python benchmarks/cross_identity.py [--frames 0:100] [--sheet docs/cross_identity.png]
 
 Four portraits (a photo, a painting, an old photo, a young woman's photo) are each driven by three
 clips whose heads move (d3: turns and nods, d11: a child moving, d12: a man drifting sideways by
@@ -28,7 +28,7 @@ TARGETS = {"head_integrity": ">= 0.75", "mouth": ">= 0.9", "identity_distance": 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frames", default="0:120", help="frames START:STOP of every driver (default: 0:120)")
+    parser.add_argument("--frames", default="0:100", help="frames START:STOP of every driver (default: 0:100)")
     parser.add_argument("--sheet", type=Path, help="also write the contact sheet (PNG)")
     args = parser.parse_args()
     start, stop = (int(value) for value in args.frames.split(":"))

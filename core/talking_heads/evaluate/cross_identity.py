@@ -138,6 +138,21 @@ class _ResultMeter:
         self.sharpness: list[float] = []
         self.kept = Moments("", [], [])
 
+    def repeat(self, frame: np.ndarray, count: int) -> None:
+        """Measure one frame shown `count` times (the detector is deterministic: measured once)."""
+        self(frame)
+        first = len(self.points) - 1
+        for index in range(first + 1, first + count):
+            self.points.append(self.points[first])
+            if self.points[first] is not None:
+                if index % self.identity_every == 0:
+                    self.identity.append(self.identity[-1])
+                self.integrity.append(self.integrity[-1])
+                self.sharpness.append(self.sharpness[-1])
+            if index in self.keep:
+                self.kept.images.append(frame)
+                self.kept.points.append(self.points[first])
+
     def __call__(self, frame: np.ndarray) -> None:
         portrait = self.portrait
         faces = self.detector.detect(frame, portrait.face_size)
@@ -159,9 +174,7 @@ def _render(portrait: Path, clip: Path, renderer: str, config: CrossConfig, fold
     """Animate through the pipeline into a PNG sequence, measuring and deleting each frame; the
     frozen floor is the portrait itself, `frames` times."""
     if renderer == "frozen":
-        for _ in range(frames):
-            raise_if_cancelled(cancelled)
-            meter(meter.portrait.image)
+        meter.repeat(meter.portrait.image, frames)
         return
 
     def measure(index: int, path: Path | None) -> None:
