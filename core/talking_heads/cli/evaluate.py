@@ -55,7 +55,8 @@ class EvalCommand(Options):
                               check=_check_shots,
                               help="self-reenactment: numbers of source frames T")
     frames: str | None = option(None, metavar="N | START:STOP",
-                                help=f"self-reenactment: held-out frames per clip (default: {EvalConfig().heldout_frames}); "
+                                help="self-reenactment: held-out frames per clip "
+                                     f"(default: {EvalConfig().heldout_frames}); "
                                      "cross-identity: the frames START:STOP of every driver (default: all)")
     checkpoint: Path | None = option(None, help="meta-learned checkpoint for the neural renderer")
     device: str = option("auto", help="device for the neural renderer")

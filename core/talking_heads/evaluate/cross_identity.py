@@ -53,7 +53,7 @@ class CrossRow:
     pose: float  # mean correlation of yaw, pitch and roll
     head_integrity: float  # median SSIM around the face, 1 = the head intact
     sharpness: float  # median eye-and-brow detail relative to the portrait's
-    jitter: float  # result landmarks, thousandths of the face scale per frame squared
+    jitter: float  # result landmarks: mean acceleration, thousandths of the eye-corner distance per frame squared
     driver_jitter: float  # the same for the driver's landmarks
 
 
@@ -71,7 +71,7 @@ class CrossReport:
     rows: list[CrossRow]
     portraits: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # name -> image, (68, 2) points
     drivers: list[Moments] = field(default_factory=list)  # one per driver clip
-    results: dict[tuple[str, str], Moments] = field(default_factory=dict)  # (portrait, driver) -> the first renderer's
+    results: dict[tuple[str, str], Moments] = field(default_factory=dict)  # (portrait, driver) -> the last renderer's
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,8 @@ def _row(portrait: _Portrait, driver: _Driver, renderer: str, meter: _ResultMete
     pose = float(np.mean([correlations[name] for name in ("yaw", "pitch", "roll")]))
     return CrossRow(portrait.name, driver.name, renderer, count, int(count - found.sum()), _median(meter.identity),
                     correlations["mouth"], correlations["eyes"], pose, _median(meter.integrity),
-                    _median(meter.sharpness), result_jitter, metrics.jitter(driver.points[:count][driver.valid[:count]]))
+                    _median(meter.sharpness), result_jitter,
+                    metrics.jitter(driver.points[:count][driver.valid[:count]]))
 
 
 def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderers: list[str],
@@ -230,7 +231,8 @@ def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderer
             for portrait_path, portrait in zip(map(Path, portraits), people):
                 for renderer in runs:
                     meter = _ResultMeter(portrait, detector, keep, config.identity_every)
-                    _render(portrait_path, clip, renderer, config, Path(temporary), meter, len(driver.points), cancelled)
+                    _render(portrait_path, clip, renderer, config, Path(temporary), meter, len(driver.points),
+                            cancelled)
                     report.rows.append(_row(portrait, driver, renderer, meter))
                     progress(len(report.rows), total, "cross-identity")
                 # The sheet shows the last renderer measured (the frozen one is the portrait itself).
