@@ -1,12 +1,12 @@
 """Cross-identity figures of the warp renderer beside the frozen floor, on shared portraits
 driven by shared clips with head motion.
 
-    .venv/bin/python benchmarks/cross_identity.py [--frames 0:100] [--sheet docs/cross_identity.png]
+    .venv/bin/python benchmarks/cross_identity.py [--frames 0:100] [--sheet cross_identity.png]
 
 Four portraits (a photo, a painting, an old photo, a young woman's photo) are each driven by three
 clips whose heads move (d3: turns and nods, d11: a child moving, d12: a man drifting sideways by
 more than an eye distance). Prints the table of every pair and, per renderer, the medians over
-the pairs of the figures issue targets name: head integrity (>= 0.75), mouth correlation (>= 0.9),
+the pairs of the figures the project aims at: head integrity (>= 0.75), mouth correlation (>= 0.9),
 identity distance (< 0.35) and sharpness (>= 0.5 of the portrait's).
 """
 from __future__ import annotations

@@ -236,7 +236,7 @@ def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderer
                     report.rows.append(_row(portrait, driver, renderer, meter))
                     progress(len(report.rows), total, "cross-identity")
                 # The sheet shows the last renderer measured (the frozen one is the portrait itself).
-                report.results[(portrait.name, clip.name)] = Moments(f"{portrait.name} ({runs[-1]})",
+                report.results[(portrait.name, clip.name)] = Moments(f"{portrait.name}, {runs[-1]}:",
                                                                      meter.kept.images, meter.kept.points)
     return report
 
