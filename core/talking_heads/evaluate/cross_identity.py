@@ -260,14 +260,28 @@ def format_table(rows: list[CrossRow]) -> str:
     return "\n".join(lines)
 
 
+SUMMARY_FIGURES = ("head_integrity", "mouth", "identity_distance", "sharpness", "eyes", "pose", "jitter")
+TARGETS = {"head_integrity": ">= 0.75", "mouth": ">= 0.9", "identity_distance": "< 0.35", "sharpness": ">= 0.5"}
+
+
 def summary(rows: list[CrossRow]) -> dict[str, dict[str, float]]:
-    """Per renderer, the medians over portraits and drivers of the figures the README states."""
-    figures = ("head_integrity", "mouth", "eyes", "pose", "identity_distance", "sharpness", "jitter")
+    """Per renderer, the medians over portraits and drivers of the summary figures."""
+    figures = SUMMARY_FIGURES
     by_renderer: dict[str, dict[str, float]] = {}
     for renderer in dict.fromkeys(row.renderer for row in rows):
         mine = [row for row in rows if row.renderer == renderer]
         by_renderer[renderer] = {name: _finite_median([getattr(row, name) for row in mine]) for name in figures}
     return by_renderer
+
+
+def format_summary(rows: list[CrossRow]) -> str:
+    """The medians over the pairs, a column per renderer, with the targets the warp aims at."""
+    medians = summary(rows)
+    lines = [f"{'median over pairs':18} " + " ".join(f"{name:>8}" for name in medians) + "   target"]
+    for figure in SUMMARY_FIGURES:
+        values = " ".join(f"{by_figure[figure]:8.3f}" for by_figure in medians.values())
+        lines.append(f"{figure:18} {values}   {TARGETS.get(figure, '')}".rstrip())
+    return "\n".join(lines)
 
 
 def save_json(report: CrossReport, path: Path, config: CrossConfig) -> Path:
