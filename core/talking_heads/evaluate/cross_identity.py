@@ -181,8 +181,9 @@ def _render(portrait: Path, clip: Path, renderer: str, config: CrossConfig, fold
         meter(media.read_image(path))
         path.unlink()
 
+    # The pipeline's landmarks by dlib too, so the figures do not depend on which models are installed.
     job = AnimateJob(sources=[portrait], driver=str(clip), output=folder / f"{renderer}-{portrait.stem}-{clip.stem}",
-                     renderer=renderer, frames=config.frames, track_cache=folder / f"{clip.stem}.npz")
+                     renderer=renderer, frames=config.frames, track_cache=folder / f"{clip.stem}.npz", backend="dlib")
     animate(job, on_frame=measure, cancelled=cancelled, detector=meter.detector)
 
 
