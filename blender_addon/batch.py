@@ -112,15 +112,26 @@ def load_user_preferences() -> str:
 
 
 def addon_id(folder: Path) -> str | None:
-    """The extension id in an add-on folder's manifest."""
-    manifest = folder / "blender_manifest.toml"
-    if not manifest.is_file():
-        return None
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "id":
-            return value.strip().strip('"')
+    """Which add-on a folder holds: the extension id in its manifest, else the name in its bl_info
+    (the legacy package has no manifest)."""
+    manifest, init = folder / "blender_manifest.toml", folder / "__init__.py"
+    if manifest.is_file():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "id":
+                return value.strip().strip('"')
+    if init.is_file() and '"name": "Talking Heads"' in init.read_text(encoding="utf-8"):
+        return "Talking Heads"
     return None
+
+
+def _folder_of(name: str) -> Path | None:
+    """The folder of the enabled add-on `name`, without importing it; None when it cannot be found."""
+    try:
+        spec = sys.modules[name].__spec__ if name in sys.modules else importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    return Path(spec.origin).resolve().parent if spec is not None and spec.origin else None
 
 
 def addon() -> tuple[ModuleType, str]:
@@ -129,11 +140,10 @@ def addon() -> tuple[ModuleType, str]:
     registered (default preferences); and which of the two."""
     import addon_utils
 
-    ours = addon_id(FOLDER)
+    ours = {addon_id(FOLDER), "Talking Heads"}
     for name in bpy.context.preferences.addons.keys():
-        spec = importlib.util.find_spec(name) if name not in sys.modules else sys.modules[name].__spec__
-        folder = Path(spec.origin).resolve().parent if spec is not None and spec.origin else None
-        if folder is not None and (folder == FOLDER or addon_id(folder) == ours):
+        folder = _folder_of(name)
+        if folder is not None and (folder == FOLDER or addon_id(folder) in ours):
             module = sys.modules.get(name) or addon_utils.enable(name, default_set=False, handle_error=None)
             return module, f"add-on {name} from {folder} (enabled in the preferences)"
     module = importlib.import_module(FOLDER.name)
