@@ -10,7 +10,8 @@ fails is reported and the others still render. With --save the blend file is sav
 with its plates and textures updated.
 
 Ctrl-C (SIGINT) or SIGTERM cancels: the running shot keeps the frames written so far (its plate
-shows them), no further shot starts, and the blend file is not saved unless --save-partial.
+shows them), no further shot starts, and the blend file is not saved unless --save-partial. A
+second one stops at once.
 
 Exit status: 0 all shots rendered; 1 a shot failed; 2 a mistake in the arguments or the setup;
 130 / 143 interrupted by SIGINT / SIGTERM.
@@ -26,6 +27,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import bpy
 
@@ -172,9 +174,10 @@ def describe_settings(module: ModuleType) -> list[str]:
 
 @dataclass
 class Interruption:
-    """SIGINT / SIGTERM: the first asks the add-on to cancel the running shot and start no other."""
+    """SIGINT / SIGTERM: the first asks the add-on to cancel the running shot and start no other;
+    a second ends the process at once."""
 
-    runtime: object
+    runtime: Any  # the add-on's Runtime (its module is imported at run time)
     signal: int | None = None
 
     def install(self) -> None:
@@ -182,9 +185,15 @@ class Interruption:
             signal.signal(number, self)
 
     def __call__(self, number: int, frame: object) -> None:
-        if self.signal is None:
-            self.signal = number
-            say(f"{signal.Signals(number).name}: cancelling; the frames written so far are kept", error=True)
+        if self.signal is not None:  # a second one: stop now, the frames on disk stay
+            say(f"{signal.Signals(number).name} again: stopping at once, without the summary", error=True)
+            self.runtime.stop_worker()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.exit_status)
+        self.signal = number
+        say(f"{signal.Signals(number).name}: cancelling; the frames written so far are kept "
+            "(again: stop at once)", error=True)
         self.runtime.stop_requested = True
 
     @property
