@@ -16,8 +16,8 @@ from pathlib import Path
 
 import bpy
 
-from ..logic.environment import (CHECKPOINT_VARIABLE, WorkerPython, check_library, choose_worker_python,
-                                 worker_environment)
+from ..logic.environment import (CHECKPOINT_VARIABLE, SIGNING_VARIABLES, WorkerPython, check_library,
+                                 choose_worker_python, worker_environment)
 from ..logic.errors import UserError
 from ..logic.job_state import JobState, JobStatus
 from ..logic.protocol import Event, command
@@ -36,7 +36,7 @@ REDRAW_AREAS = {"SEQUENCE_EDITOR", "VIEW_3D", "STATUSBAR", "PREFERENCES", "PROPE
 class Runtime:
     def __init__(self) -> None:
         self.client: WorkerClient | None = None
-        self.setup: tuple[Path, str | None] | None = None  # the running worker's python and checkpoint
+        self.setup: tuple | None = None  # the running worker's python, checkpoint and signing files
         self.tasks: list[Task] = []
         self.pending: list[PreparedShot] = []  # shots waiting for the current one (Render All Shots)
         self.finished: list[AnimateTask] = []  # finished jobs not yet reported by an operator
@@ -52,8 +52,10 @@ class Runtime:
         """The running worker; (re)started when it is not running or its environment (python,
         meta-learned checkpoint) changed. A python without the library is refused by name."""
         python = self.worker_python(context)
-        env = worker_environment(os.environ, preferences(context).checkpoint)
-        setup = (python.path, env.get(CHECKPOINT_VARIABLE))
+        prefs = preferences(context)
+        env = worker_environment(os.environ, prefs.checkpoint,
+                                 {"certificate": prefs.signing_cert, "key": prefs.signing_key})
+        setup = (python.path, env.get(CHECKPOINT_VARIABLE), *(env.get(v) for v in SIGNING_VARIABLES.values()))
         if self.client is not None and self.client.alive and setup == self.setup:
             return self.client
         self.stop_worker()

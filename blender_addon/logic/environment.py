@@ -15,6 +15,8 @@ from .errors import UserError
 ORIGIN_FILE = "origin.json"  # written into the package by install.py: {"project": "<folder>"}
 PYTHON_VARIABLE = "TALKING_HEADS_PYTHON"  # overrides the search, e.g. on a render farm
 CHECKPOINT_VARIABLE = "TALKING_HEADS_CHECKPOINT"  # the library's configured meta-learned checkpoint
+# the studio's certificate and key that sign content credentials (the library's provenance.signing)
+SIGNING_VARIABLES = {"certificate": "TALKING_HEADS_SIGNING_CERT", "key": "TALKING_HEADS_SIGNING_KEY"}
 
 
 def venv_python(env: Path) -> Path:
@@ -111,9 +113,11 @@ def _fix(worker: WorkerPython) -> str:
     return "run `python install.py` in the Talking Heads folder"
 
 
-def worker_environment(environ: Mapping[str, str], checkpoint: str = "") -> dict[str, str]:
+def worker_environment(environ: Mapping[str, str], checkpoint: str = "",
+                       signing: Mapping[str, str] | None = None) -> dict[str, str]:
     """The worker's environment variables: Blender's, without its PYTHONHOME, and with the
-    meta-learned checkpoint chosen in the preferences (empty: the library's configured one)."""
+    meta-learned checkpoint and the signing certificate and key chosen in the preferences (empty:
+    the library's configured ones)."""
     env = {key: value for key, value in environ.items() if key != "PYTHONHOME"}
     if checkpoint.strip():
         path = Path(checkpoint.strip()).expanduser()
@@ -121,6 +125,13 @@ def worker_environment(environ: Mapping[str, str], checkpoint: str = "") -> dict
             raise UserError(f"the meta-learned checkpoint {path} (set in the add-on's preferences) was not found: "
                             "choose the meta.safetensors that `talking-heads train` wrote, or clear the field")
         env[CHECKPOINT_VARIABLE] = str(path.resolve())
+    for what, value in (signing or {}).items():
+        if value.strip():
+            path = Path(value.strip()).expanduser()
+            if not path.is_file():
+                raise UserError(f"the signing {what} {path} (set in the add-on's preferences) was not found: "
+                                "choose the studio's PEM file, or clear both signing fields")
+            env[SIGNING_VARIABLES[what]] = str(path.resolve())
     return env
 
 

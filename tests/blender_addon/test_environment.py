@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, WorkerPython, check_library,
-                                             choose_worker_python, describe_ping, find_worker_python, venv_python,
-                                             worker_environment)
+from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, SIGNING_VARIABLES, WorkerPython,
+                                             check_library, choose_worker_python, describe_ping, find_worker_python,
+                                             venv_python, worker_environment)
 from blender_addon.logic.errors import UserError
 
 
@@ -92,3 +92,14 @@ def test_the_workers_environment_carries_the_chosen_checkpoint(tmp_path):
     assert worker_environment(blender, str(chosen))[CHECKPOINT_VARIABLE] == str(chosen)
     with pytest.raises(UserError, match="meta-learned checkpoint .*gone.safetensors .*was not found"):
         worker_environment(blender, str(tmp_path / "gone.safetensors"))
+
+
+def test_the_workers_environment_carries_the_studio_signing_files(tmp_path):
+    certificate, key = tmp_path / "studio.pem", tmp_path / "studio.key"
+    certificate.write_text("x")
+    key.write_text("x")
+    env = worker_environment({}, "", {"certificate": str(certificate), "key": str(key)})
+    assert env == {SIGNING_VARIABLES["certificate"]: str(certificate), SIGNING_VARIABLES["key"]: str(key)}
+    assert worker_environment({}, "", {"certificate": "", "key": ""}) == {}
+    with pytest.raises(UserError, match="signing key .*gone.key .*was not found"):
+        worker_environment({}, "", {"certificate": str(certificate), "key": str(tmp_path / "gone.key")})
