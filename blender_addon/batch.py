@@ -166,7 +166,8 @@ def describe_settings(module: ModuleType) -> list[str]:
         raise Mistake(str(error)) from None
     return [f"Python {python.describe()}",
             f"device {preferences.device}, precision {preferences.precision}, batch size {preferences.batch_size}, "
-            f"checkpoint {preferences.checkpoint or '(the library default)'}"]
+            f"checkpoint {preferences.checkpoint or '(the library default)'}, "
+            f"signing certificate {preferences.signing_cert or '(none)'}"]
 
 
 # -- rendering ----------------------------------------------------------------------------------

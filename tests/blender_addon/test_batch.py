@@ -99,7 +99,8 @@ def test_the_saved_preferences_reach_the_workers_job(make_shot, worker_python, t
     head = result.stdout.splitlines()[:4]
     assert any("blender_addon" in line and "(enabled in the preferences)" in line for line in head), head
     assert any(f"Python {wrapper} (from the add-on's preferences)" in line for line in head), head
-    assert any("device cpu, precision auto, batch size 3" in line for line in head), head
+    assert any("device cpu, precision auto, batch size 3, checkpoint (the library default), signing certificate (none)"
+               in line for line in head), head
     jobs = [json.loads(line)["job"] for line in log.read_text().splitlines() if '"animate"' in line]
     assert [(job["device"], job["batch_size"]) for job in jobs] == [("cpu", 3)]
     assert finished_frames(tmp_path / "Prefs") == 2
