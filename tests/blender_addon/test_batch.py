@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import bpy
+import pytest
 
 from addon_helpers import finished_frames
 from blender_addon.blender import compat
@@ -106,10 +107,12 @@ def test_the_saved_preferences_reach_the_workers_job(make_shot, worker_python, t
     assert finished_frames(tmp_path / "Prefs") == 2
 
 
-def test_ctrl_c_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path):
-    """SIGINT to the batch's process group (as Ctrl-C in its terminal): the running shot stops with
-    its frames kept and shown by its plate, the next shot does not start, the blend file is not
-    saved despite --save, and the exit status says it was interrupted."""
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path, number):
+    """SIGINT to the batch's process group (as Ctrl-C in its terminal), or SIGTERM to the batch
+    alone (as a farm manager sends it): the running shot stops with its frames kept and shown by
+    its plate, the next shot does not start, the blend file is not saved despite --save, and the
+    exit status says it was interrupted."""
     scene = bpy.context.scene
     scene.frame_start, scene.frame_end = 1, 400
     make_shot("Long")
@@ -123,10 +126,13 @@ def test_ctrl_c_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path
     deadline = time.monotonic() + 240
     while finished_frames(tmp_path / "Long") < 3 and batch.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
-    os.killpg(batch.pid, signal.SIGINT)
+    if number == signal.SIGINT:
+        os.killpg(batch.pid, number)
+    else:
+        os.kill(batch.pid, number)
     stdout, stderr = batch.communicate(timeout=120)
 
-    assert batch.returncode == 128 + signal.SIGINT, stdout + stderr
+    assert batch.returncode == 128 + number, stdout + stderr
     written = finished_frames(tmp_path / "Long")
     assert 3 <= written < 400
     assert f"interrupted: Long: cancelled; the {written} frames written are kept; its plate 'TH Long' shows " \
