@@ -6,7 +6,8 @@
 It uses the settings an interactive Blender would: the user preferences (the add-on's Python
 environment, checkpoint, device, precision and batch size), printed on the first lines.
 Every shot of every scene is rendered in turn (or only those named with --shot); a shot that
-fails is reported and the others still render. With --save the blend file is saved afterwards,
+fails is reported and the others still render. --list prints the shots (name, tab, scene, one a
+line) and renders nothing, e.g. to submit one farm task per shot. With --save the blend file is saved afterwards,
 with its plates and textures updated.
 
 Ctrl-C (SIGINT) or SIGTERM cancels: the running shot keeps the frames written so far (its plate
@@ -63,6 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.add_argument("blend", nargs="?", type=Path, help="the blend file")
     parser.add_argument("--shot", action="append", default=[], help="render only this shot (repeatable)")
     parser.add_argument("--save", action="store_true", help="save the blend file afterwards")
+    parser.add_argument("--list", action="store_true",
+                        help="print the shots (name TAB scene, one a line) and render nothing")
     parser.add_argument("--save-partial", action="store_true",
                         help="with --save: save even when the batch was interrupted")
     if binary:
@@ -285,10 +288,15 @@ def main(argv: list[str]) -> int:
         module, which = addon()
         say(f"Blender {bpy.app.version_string} ({'binary' if bpy.app.binary_path else 'bpy module'}); {loaded}")
         say(which)
-        for line in describe_settings(module):
-            say(line)
+        if not args.list:  # listing needs no generator (e.g. on the machine that submits farm tasks)
+            for line in describe_settings(module):
+                say(line)
         open_blend(args, argv)
         shots = shots_to_render(args.shot)
+        if args.list:
+            for scene, name in shots:
+                print(f"{name}\t{scene.name}", flush=True)
+            return 0
     except Mistake as mistake:
         say(str(mistake), error=True)
         return EXIT_USAGE

@@ -50,6 +50,8 @@ def test_one_named_shot_renders_alone(make_shot, tmp_path):
     make_shot("Other")
     blend = tmp_path / "two.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    listed = run_batch(blend, "--list")
+    assert listed.returncode == 0 and "Only\tScene\nOther\tScene\n" in listed.stdout
     assert run_batch(blend, "--shot", "Only").returncode == 0
     assert finished_frames(tmp_path / "Only") == 3 and not (tmp_path / "Other").exists()
     missing = run_batch(blend, "--shot", "Nope")
