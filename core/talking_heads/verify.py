@@ -21,6 +21,7 @@ class VerifyReport:
     kind: str  # "image", "video" or "PNG sequence"
     credentials: tuple[CredentialReport, ...]  # one per file (a sequence has one per frame)
     watermark: watermark.WatermarkReading
+    label: str = ""  # the metadata label's description (PNG text chunk, MP4 tag), unsigned
 
     @property
     def credentials_present(self) -> bool:
@@ -43,6 +44,7 @@ class VerifyReport:
         else:
             lines += _credential_lines(first, self.credentials)
         lines.append(f"watermark: {self.watermark.describe()}")
+        lines.append(f"metadata label: {self.label or 'none'}")
         lines.append(f"verdict: {self.verdict()}")
         return lines
 
@@ -95,16 +97,19 @@ def verify(path: str | Path, trust_anchors: Path | None = None, max_frames: int 
             raise InputError(f"{path}: no frames (frame_000001.png, ...) in this folder")
         frames = (media.read_image(files[i]) for i in _spread(len(files), max_frames))
         return VerifyReport(path, f"PNG sequence of {len(files)} frames",
-                            tuple(read_credentials(f, anchors) for f in files), watermark.detect(frames))
+                            tuple(read_credentials(f, anchors) for f in files), watermark.detect(frames),
+                            media.read_png_text(files[0]).get("Description", ""))
     if media.is_video_path(path):
         reader = media.VideoReader(path)
         chosen = set(_spread(len(reader), max_frames))
         with reader:
             reading = watermark.detect(frame for index, frame in enumerate(reader) if index in chosen)
-        return VerifyReport(path, f"video, {len(reader)} frames", (read_credentials(path, anchors),), reading)
+        return VerifyReport(path, f"video, {len(reader)} frames", (read_credentials(path, anchors),), reading,
+                            media.read_video_metadata(path).get("description", ""))
     image = media.read_image(path)
+    label = media.read_png_text(path).get("Description", "") if path.suffix.lower() == ".png" else ""
     return VerifyReport(path, f"image, {image.shape[1]}x{image.shape[0]}", (read_credentials(path, anchors),),
-                        watermark.detect([image]))
+                        watermark.detect([image]), label)
 
 
 def _spread(count: int, most: int) -> list[int]:
