@@ -123,6 +123,7 @@ def _draw_video(layout: bpy.types.UILayout, context: bpy.types.Context, shot: bp
     row = layout.row(align=True)
     row.prop(shot, "frame_offset")
     row.prop(shot, "frame_count")
+    layout.row().prop(shot, "clip_timing", expand=True)
 
 
 def _draw_rig(layout: bpy.types.UILayout, context: bpy.types.Context, shot: bpy.types.PropertyGroup) -> None:

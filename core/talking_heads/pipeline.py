@@ -266,10 +266,10 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=get_detector, retarget_config=job.retarget,
                            motion=MotionOptions(job.motion_duration, job.motion_intensity, job.fps or 25.0),
-                           track_cache=job.track_cache, progress=progress, cancelled=cancelled)
+                           track_cache=job.track_cache, frames=job.frames, progress=progress, cancelled=cancelled)
     fps = job.fps or motion.fps
-    points = resample(_frame_range(motion.points, job.frames), motion.fps, fps)
-    driver_points = resample(_frame_range(motion.driver_points, job.frames), motion.fps, fps)
+    points = resample(_frame_range(motion.points, job.frames, motion.first), motion.fps, fps)
+    driver_points = resample(_frame_range(motion.driver_points, job.frames, motion.first), motion.fps, fps)
     skip = media.count_finished_frames(job.output) if job.resume else 0
     if skip:
         log.info("resuming: %d of %d frames already in %s", skip, len(points), job.output)
@@ -284,10 +284,11 @@ def _file_identity(path: Path | None) -> tuple[str, int] | None:
     return str(Path(path).resolve()), Path(path).stat().st_mtime_ns
 
 
-def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarray:
+def _frame_range(points: np.ndarray, frames: tuple[int, int] | None, first: int = 0) -> np.ndarray:
+    """The driver frames [start, stop) of `points`, whose first is driver frame `first`."""
     if frames is None:
         return points
-    start, stop = frames
+    start, stop = frames[0] - first, frames[1] - first
     if start >= len(points):
         raise InputError(f"frame range starts at {start} but the driver has {len(points)} frames")
     return points[start:stop]

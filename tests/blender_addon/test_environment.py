@@ -1,10 +1,14 @@
 """Finding the generator's environment, and what the add-on shows after 'Check environment'."""
 import json
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, SIGNING_VARIABLES, describe_ping,
-                                             find_worker_python, venv_python, worker_environment)
+from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, SIGNING_VARIABLES, WorkerPython,
+                                             check_library, choose_worker_python, describe_ping, find_worker_python,
+                                             venv_python, worker_environment)
 from blender_addon.logic.errors import UserError
 
 
@@ -31,6 +35,26 @@ def test_an_installed_addon_finds_the_project_it_came_from(tmp_path):
     assert find_worker_python("", package, {}) == project_python
     other = make_env(tmp_path / "farm")
     assert find_worker_python("", package, {PYTHON_VARIABLE: str(other)}) == other
+    chosen = choose_worker_python("", package, {PYTHON_VARIABLE: str(tmp_path / "farm")})
+    assert chosen.describe() == f"{other} (from ${PYTHON_VARIABLE})"
+    assert choose_worker_python("", package, {}).origin == f"the project folder {tmp_path / 'project'}"
+
+
+def test_a_variable_naming_no_python_is_an_error_not_replaced(tmp_path):
+    make_env(tmp_path / "project" / ".venv")
+    (tmp_path / "install.py").write_text("")
+    with pytest.raises(UserError, match=rf"\${PYTHON_VARIABLE} is .*typo.*where there is no Python: set \${PYTHON_VARIABLE}"):
+        find_worker_python("", tmp_path / "project" / "blender_addon", {PYTHON_VARIABLE: str(tmp_path / "typo")})
+
+
+def test_a_python_without_the_library_is_refused_by_its_origin(tmp_path):
+    bare = WorkerPython(Path(sys.executable), f"${PYTHON_VARIABLE}")
+    with pytest.raises(UserError, match=rf"\(from \${PYTHON_VARIABLE}\) has no Talking Heads library.*unset it"):
+        check_library(bare, {"PATH": os.environ.get("PATH", "")})
+    library = tmp_path / "lib" / "talking_heads"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("")
+    check_library(bare, {"PYTHONPATH": str(library.parent)})  # found: no error
 
 
 def test_an_addon_inside_the_project_finds_its_venv(tmp_path):
