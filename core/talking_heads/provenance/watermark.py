@@ -4,10 +4,12 @@ frame is re-encoded or rescaled.
 The mark is the `invisible-watermark` package's DWT-DCT-SVD code: in the Haar approximation of the
 chroma, each 4x4 block's largest singular value is quantised to carry one bit. It is applied to a
 copy of the frame squeezed to a fixed working size, and only the change it makes is scaled back up
-and added to the frame. Embedding and reading are the package's arithmetic on all blocks at once (tests check
-them against the package's own encoder and decoder, which loop in Python and cost ~0.3 s a frame). Whatever size the frame is later shown at, squeezing it to the working size again finds
-the same blocks, so the mark survives rescaling. Each of the 32 payload bits is repeated in about
-thirty blocks; a frame is marked when nearly all bits agree with the payload.
+and added to the frame. Whatever size the frame is later shown at, squeezing it to the working
+size again finds the same blocks, so the mark survives rescaling (not cropping, which moves the
+blocks). Embedding and reading are the package's arithmetic on all blocks at once (tests check
+them against the package's own encoder and decoder, which loop in Python and cost ~0.3 s a
+frame). Each of the 32 payload bits is repeated in about thirty blocks scattered over the picture;
+a frame is marked when nearly all bits agree with the payload.
 """
 from __future__ import annotations
 
@@ -55,7 +57,8 @@ class WatermarkReading:
     def describe(self) -> str:
         share = f"{self.matching_bits}/{PAYLOAD_BITS.size} payload bits"
         if self.found:
-            return f"found: synthetic, made by Talking Heads (tool id {TOOL_ID.decode()}; {share}, {self.frames} frame(s))"
+            return (f"found: synthetic, made by Talking Heads (tool id {TOOL_ID.decode()}; {share}, "
+                    f"{self.frames} frame(s))")
         return f"not found ({share} match; {MATCH_THRESHOLD} needed, {self.frames} frame(s) read)"
 
 
