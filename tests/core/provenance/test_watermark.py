@@ -39,6 +39,15 @@ def test_the_mark_is_invisible_and_read_back(portrait):
     assert watermark.detect([marked]).found and not watermark.detect([image]).found
 
 
+def test_a_cropped_picture_is_found_by_the_crop_search(portrait):
+    marked = watermark.embed(media.read_image(portrait))
+    height, width = marked.shape[:2]
+    cropped = marked[height // 20: height - height // 20, width // 20: width - width // 20]  # 10% off, centred
+    assert not watermark.detect([cropped]).found  # the blocks moved...
+    reading = watermark.detect([cropped], search_crops=True)  # ...and the search puts them back
+    assert reading.found and 0.875 <= reading.framing.kept <= 0.95, reading
+
+
 def _reencode(source, target, *, half: bool) -> None:
     scale = ["-vf", "scale=trunc(iw/4)*2:trunc(ih/4)*2"] if half else []
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), *scale, "-c:v", "libx264",
