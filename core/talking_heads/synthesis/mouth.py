@@ -1,9 +1,17 @@
-"""A plausible mouth interior for the warp renderer: a cavity, dark red at its walls and darker
-towards the throat, with a tongue glow at the bottom and a hint of the upper teeth, painted inside
-an outline (the gap between the mouth's halves, see `jaws.py`) and feathered at its edge.
+"""A plausible mouth interior for the warp renderer, painted into the gap between the mouth's
+halves (see `jaws.py`): a cavity dark at the back and lighter near the lips, a tongue, a row of
+lower teeth and a row of upper teeth that follow the lips' curve, and a soft inner-lip edge.
 
-Its colours come from the source: the cavity and tongue are darkened lip colour, the teeth a
-light tone at the face's brightness, so the interior suits photos and paintings alike.
+Everything is measured along the mouth: `u` runs from corner 60 (0) to corner 64 (1), `v` is the
+distance in pixels below the corner-to-corner line, and the gap's top and bottom edges are curves
+v(u) through the inner-lip points, so the teeth arch with the lips at any size and angle. The
+teeth are a dental arch seen from the front (teeth equally spaced in angle, narrowing towards the
+corners), each shaded like a small cylinder, darker towards the back and under the lips.
+
+Colours come from the portrait (`MouthPalette`): the cavity and tongue are its lip colour,
+darkened and made a little redder; the teeth are a light tone at the face's brightness, tinted by
+its skin (ivory in a warm painting, grey in a black-and-white photo), or the portrait's own teeth
+(`TeethSample`) where one of its shots shows them.
 """
 from __future__ import annotations
 
@@ -12,93 +20,261 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from talking_heads.landmarks.face_model import face_scale
 from talking_heads.landmarks.topology import INNER_LIPS, NOSE, OUTER_LIPS
+from talking_heads.synthesis.base import Shot
+from talking_heads.synthesis.jaws import MouthSplit
 
 _SUBPIXEL_BITS = 4
-_TEETH_TINT = np.array([0.95, 0.92, 0.86])
-_INSIDE_CHROMA = 1.6  # colourfulness of the mouth's inside relative to the lips' mean colour
+_LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
+_UPPER_CURVE, _LOWER_CURVE = (60, 61, 62, 63, 64), (60, 67, 66, 65, 64)  # the inner lips, corner to corner
+_INSIDE_CHROMA, _TONGUE_CHROMA = 1.6, 1.1  # colourfulness of the cavity and tongue relative to the lips
+_TEETH_LIGHT = 1.0  # the teeth's brightness relative to the skin's...
+_TEETH_HIGHLIGHT = 0.9  # ...and at most this share of the face's highlights
+_TEETH_TINT = 0.35  # share of the skin's colour cast the teeth take
+_UPPER_SPAN, _LOWER_SPAN = 0.9, 0.75  # shares of the corner-to-corner width the teeth rows span
+_UPPER_TEETH_ANGLE, _LOWER_TEETH_ANGLE = np.pi / 10, np.pi / 12  # radians of the arch per tooth
+_TONGUE = 0.42  # share of the gap the tongue fills at the middle
+_SAMPLE_SIZE = (24, 96)  # (height, width) of a stored teeth sample
+_TEETH_CONTRAST = 1.2  # a teeth sample is this much lighter than the lips...
+_TEETH_SHARE = 0.6  # ...over at least this share of its middle
 
 
 @dataclass(frozen=True)
-class MouthColours:
-    cavity: np.ndarray  # (3,) float RGB, the darkest part: the throat
-    walls: np.ndarray  # (3,) the cavity next to its outline
+class TeethSample:
+    """The portrait's own upper teeth, unrolled along the mouth: rows from the upper inner lip down
+    to the teeth's edge, columns from corner to corner."""
+
+    texture: np.ndarray  # (h, w, 3) float32 RGB
+    height: float  # face units from the upper inner lip to the teeth's edge at the middle
+
+    @classmethod
+    def from_shot(cls, image: np.ndarray, points: np.ndarray, edge: np.ndarray, scale: float) -> TeethSample | None:
+        """The teeth of a crop (S, S, 3) uint8 with landmarks (68, 2), between the upper inner lip and
+        `edge` (3, 2), the line where the upper teeth end under points 61-63 (the mouth's seam);
+        None unless that band is mostly teeth: light against the lips."""
+        lower = np.asarray(points, np.float32).copy()
+        lower[[61, 62, 63]] = edge
+        height = float(np.linalg.norm(edge[1] - points[62])) / scale
+        if height * scale < 2.0:
+            return None
+        h, w = _SAMPLE_SIZE
+        u, t = np.meshgrid(np.linspace(0.0, 1.0, w, dtype=np.float32), (np.arange(h, dtype=np.float32) + 0.5) / h)
+        top = _curve_points(points, _UPPER_CURVE, u)  # (h, w, 2)
+        bottom = _curve_points(lower, _UPPER_CURVE, u)
+        where = top + t[..., None] * (bottom - top)
+        texture = cv2.remap(image, where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        lips = _polygon_mask(image.shape[:2], points[list(OUTER_LIPS)]) & ~_polygon_mask(image.shape[:2],
+                                                                                          points[list(INNER_LIPS)])
+        lip_light = float(_mean_colour(image, lips, (150, 80, 80)) @ _LUMINANCE)
+        middle = texture[h // 6:, w // 4:3 * w // 4].astype(np.float32) @ _LUMINANCE
+        if (middle > _TEETH_CONTRAST * lip_light).mean() < _TEETH_SHARE:
+            return None
+        return cls(texture.astype(np.float32), height)
+
+    @classmethod
+    def from_shots(cls, shots: list[Shot]) -> TeethSample | None:
+        """The tallest teeth that any of the shots shows, None if none does."""
+        samples = []
+        for shot in shots:
+            points = np.asarray(shot.points, np.float32)
+            scale = float(face_scale(points))
+            split = MouthSplit.from_source(shot.image, points, scale)
+            samples.append(cls.from_shot(shot.image, points, split.seam, scale))
+        return max((s for s in samples if s is not None), key=lambda sample: sample.height, default=None)
+
+    @property
+    def colour(self) -> np.ndarray:
+        """(3,) the teeth's mean colour away from the lip and the corners."""
+        h, w = self.texture.shape[:2]
+        return self.texture[h // 6:, w // 4:3 * w // 4].reshape(-1, 3).mean(axis=0)
+
+
+@dataclass(frozen=True)
+class MouthPalette:
+    throat: np.ndarray  # (3,) float RGB, the darkest part: the back of the cavity
+    walls: np.ndarray  # (3,) the cavity next to the lips
     tongue: np.ndarray  # (3,)
     teeth: np.ndarray  # (3,)
 
     @classmethod
-    def from_face(cls, image: np.ndarray, landmarks: np.ndarray) -> MouthColours:
-        """Sample the lips (outer minus inner polygon) and the nose's skin of a crop."""
-        lips = _polygon_mask(image.shape[0], landmarks[list(OUTER_LIPS)])
-        lips &= ~_polygon_mask(image.shape[0], landmarks[list(INNER_LIPS)])
-        skin = _polygon_mask(image.shape[0], cv2.convexHull(landmarks[list(NOSE)].astype(np.float32))[:, 0])
+    def from_face(cls, image: np.ndarray, landmarks: np.ndarray, teeth: TeethSample | None = None) -> MouthPalette:
+        """Sample the lips (outer minus inner polygon) and the nose's skin of a crop (S, S, 3) uint8
+        with landmarks (68, 2); the teeth take the portrait's own teeth colour where given."""
+        shape = image.shape[:2]
+        lips = _polygon_mask(shape, landmarks[list(OUTER_LIPS)]) & ~_polygon_mask(shape, landmarks[list(INNER_LIPS)])
+        skin_mask = _polygon_mask(shape, cv2.convexHull(landmarks[list(NOSE)].astype(np.float32))[:, 0])
         lip = _mean_colour(image, lips, fallback=(150, 80, 80))
+        skin = _mean_colour(image, skin_mask, fallback=(180, 140, 120))
         flesh = lip.mean() + _INSIDE_CHROMA * (lip - lip.mean())  # the inside of the mouth is redder than the lips look
-        skin_light = float(_mean_colour(image, skin, fallback=(180, 140, 120)).mean())
-        return cls(cavity=0.12 * lip + 4.0, walls=0.25 * flesh, tongue=0.55 * flesh,
-                   teeth=_TEETH_TINT * min(255.0, 1.15 * skin_light))
+        tongue = lip.mean() + _TONGUE_CHROMA * (lip - lip.mean())
+        face = _polygon_mask(shape, cv2.convexHull(landmarks.astype(np.float32))[:, 0])
+        highlight = float(np.percentile(image[face] @ _LUMINANCE, 95)) if face.any() else 230.0
+        light = min(_TEETH_LIGHT * float(skin @ _LUMINANCE), _TEETH_HIGHLIGHT * highlight)
+        tint = _TEETH_TINT * (skin - skin.mean()) * light / max(float(skin.mean()), 1.0)
+        own = teeth.colour if teeth is not None else np.clip(light + tint, 0, 255)
+        flesh = np.clip(flesh, 0, 255)
+        return cls(throat=0.08 * lip + 2.0, walls=0.5 * flesh, tongue=0.75 * np.clip(tongue, 0, 255),
+                   teeth=own)
 
 
-def paint_cavity(frame: np.ndarray, landmarks: np.ndarray, colours: MouthColours, opacity: float,
-                 feather: float, teeth_height: float, teeth: float) -> None:
-    """Paint the interior inside the inner lips of `landmarks` (68, 2) onto `frame` (S, S, 3) uint8,
-    in place.
+@dataclass(frozen=True)
+class Teeth:
+    """How much of each row of teeth to paint, in pixels at the middle of the mouth."""
 
-    opacity: 0..1; feather: pixels (sigma of the edge blur); teeth_height: pixels the teeth hang
-    below the upper lip; teeth: 0..1 strength of the teeth hint."""
-    size = frame.shape[0]
+    upper: float  # pixels of upper teeth below the gap's top edge
+    upper_hidden: float  # pixels of the upper teeth already shown above the gap (by the source's own mouth)
+    lower: float  # pixels of lower teeth above the gap's bottom edge
+    strength: float = 1.0  # 0..1 opacity of the teeth
+    sample: TeethSample | None = None  # the portrait's own upper teeth, else they are synthesised
+
+
+def paint_mouth(frame: np.ndarray, outline: np.ndarray, palette: MouthPalette, teeth: Teeth, opacity: float,
+                feather: float) -> None:
+    """Paint the interior inside the inner lips of `outline` (68, 2; frame pixels) onto `frame`
+    (H, W, 3) uint8, in place. opacity: 0..1; feather: pixels of blur on the inner-lip edge."""
     pad = int(np.ceil(3 * feather)) + 2
-    low = np.clip(np.floor(landmarks[list(INNER_LIPS)].min(axis=0)).astype(int) - pad, 0, size)
-    high = np.clip(np.ceil(landmarks[list(INNER_LIPS)].max(axis=0)).astype(int) + pad, 0, size)
+    limits = np.array(frame.shape[1::-1])
+    low = np.clip(np.floor(outline[list(INNER_LIPS)].min(axis=0)).astype(int) - pad, 0, limits)
+    high = np.clip(np.ceil(outline[list(INNER_LIPS)].max(axis=0)).astype(int) + pad, 0, limits)
     if (high - low).min() <= 0 or opacity <= 0:
         return
-    local = landmarks - low  # (68, 2) in the patch
-    shape = (high[1] - low[1], high[0] - low[0])
-    coverage = _soft_polygon(shape, _rounded(local[list(INNER_LIPS)]), feather)
-    layer = _interior(coverage, local, colours, teeth_height, teeth, feather)
+    local = (outline - low).astype(np.float32)  # (68, 2) in the patch
+    shape = (int(high[1] - low[1]), int(high[0] - low[0]))
+    coverage = _soft_polygon(shape, _outline(local), feather)
+    layer = _interior(shape, local, palette, teeth, max(feather, 0.7))
+    lip_shadow = 0.7 + 0.3 * cv2.GaussianBlur(coverage, (0, 0), 2.5 * max(feather, 0.7))  # darker under the lips
+    layer *= lip_shadow[..., None]
     alpha = coverage * min(opacity, 1.0)
     patch = frame[low[1]:high[1], low[0]:high[0]].astype(np.float32)
     patch += alpha[..., None] * (layer - patch)
     frame[low[1]:high[1], low[0]:high[0]] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
 
-def _interior(coverage: np.ndarray, local: np.ndarray, colours: MouthColours, teeth_height: float,
-              teeth: float, feather: float) -> np.ndarray:
-    """The interior's colours over the patch of the outline's `coverage` (h, w): the cavity,
-    shading from its walls to the throat deep inside, a tongue glow rising softly above the lower
-    edge and the upper teeth below the upper edge, both arched from corner to corner. -> (h, w, 3) float32"""
-    corner = local[60]
-    chord = local[64] - corner
-    along = chord / max(float(np.linalg.norm(chord)), 1e-6)
-    down = np.array([-along[1], along[0]])
-    ys, xs = np.mgrid[0:coverage.shape[0], 0:coverage.shape[1]].astype(np.float32)
-    offset_x, offset_y = xs - corner[0], ys - corner[1]
-    u = np.clip((offset_x * along[0] + offset_y * along[1]) / np.linalg.norm(chord), 0, 1)  # 0..1 along the mouth
-    v = offset_x * down[0] + offset_y * down[1]  # pixels below the corner-to-corner line
-    arch = np.sin(np.pi * u) ** 0.7
-    upper, lower = float((local[62] - corner) @ down), float((local[66] - corner) @ down)
-    height = max(lower - upper, 1.0)
-    inside = cv2.distanceTransform((coverage > 0.5).astype(np.uint8), cv2.DIST_L2, 3)  # pixels from the outline
-    depth = np.sqrt(inside / max(float(inside.max()), 1.0))[..., None]  # 0 at the outline, 1 deepest
-    layer = colours.walls + depth * (colours.cavity - colours.walls)
-    soft = max(feather, 1.0)
-    tongue_line = (lower - 0.35 * height) * arch
-    tongue = np.clip((v - tongue_line) / max(0.25 * height, soft) + 0.5, 0, 1)[..., None]
-    layer += tongue * (colours.tongue * (1 - 0.5 * depth) - layer)
-    if teeth > 0 and teeth_height > 0:
-        shown = teeth * np.clip(((upper + teeth_height) * arch - v) / soft + 0.5, 0, 1)[..., None]
-        layer += shown * (colours.teeth - layer)
+@dataclass(frozen=True)
+class _MouthFrame:
+    """Pixel coordinates of a patch measured along the mouth, and the gap's edges there."""
+
+    u: np.ndarray  # (h, w) 0 at corner 60, 1 at corner 64
+    v: np.ndarray  # (h, w) pixels below the corner-to-corner line
+    top: np.ndarray  # (h, w) v of the gap's top edge at each pixel's u
+    bottom: np.ndarray  # (h, w) v of its bottom edge
+    width: float  # pixels from corner to corner
+
+    @classmethod
+    def of(cls, shape: tuple[int, int], local: np.ndarray) -> _MouthFrame:
+        corner = local[60]
+        chord = local[64] - corner
+        width = max(float(np.linalg.norm(chord)), 1e-6)
+        along = chord / width
+        down = np.array([-along[1], along[0]], np.float32)
+        ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+        dx, dy = xs - corner[0], ys - corner[1]
+        u = np.clip((dx * along[0] + dy * along[1]) / width, 0, 1)
+        v = dx * down[0] + dy * down[1]
+        offsets = local - corner
+        top_u, top_v = (offsets[list(_UPPER_CURVE)] @ along) / width, offsets[list(_UPPER_CURVE)] @ down
+        bottom_u, bottom_v = (offsets[list(_LOWER_CURVE)] @ along) / width, offsets[list(_LOWER_CURVE)] @ down
+        top, bottom = _lip_curve(top_u[1:-1], top_v[1:-1], u), _lip_curve(bottom_u[1:-1], bottom_v[1:-1], u)
+        return cls(u, v, top, np.maximum(bottom, top), width)
+
+
+def _lip_curve(u_points: np.ndarray, v_points: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The smooth curve v = u (1 - u) (a + b u + c u^2) from corner (u = 0) to corner (u = 1), both
+    at v = 0, through the inner-lip points (u, v) (3,) each, evaluated at `u` (...)."""
+    basis = u_points * (1 - u_points)
+    system = np.stack([basis, basis * u_points, basis * u_points ** 2], axis=1)  # (3, 3)
+    a, b, c = np.linalg.lstsq(system, v_points, rcond=None)[0]
+    return (u * (1 - u) * (a + u * (b + u * c))).astype(np.float32)
+
+
+def _outline(local: np.ndarray, samples: int = 24) -> np.ndarray:
+    """The gap's smooth outline (2 * samples, 2) through the inner-lip points of `local` (68, 2)."""
+    corner, chord = local[60], local[64] - local[60]
+    width = max(float(np.linalg.norm(chord)), 1e-6)
+    along = chord / width
+    down = np.array([-along[1], along[0]], np.float32)
+    u = np.linspace(0.0, 1.0, samples, dtype=np.float32)
+    sides = []
+    for curve in (_UPPER_CURVE, _LOWER_CURVE):
+        offsets = local[list(curve)][1:-1] - corner
+        v = _lip_curve((offsets @ along) / width, offsets @ down, u)
+        sides.append(corner + u[:, None] * chord + v[:, None] * down)
+    return np.concatenate([sides[0], sides[1][::-1]])
+
+
+def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, teeth: Teeth,
+              soft: float) -> np.ndarray:
+    """The interior's colours over a patch (h, w) whose landmarks are `local` (68, 2), from the back
+    to the front: the cavity, the tongue, the lower teeth, the upper teeth. -> (h, w, 3) float32"""
+    mouth = _MouthFrame.of(shape, local)
+    across = 2 * mouth.u - 1  # -1 .. 1 from corner to corner
+    middle, half = (mouth.top + mouth.bottom) / 2, np.maximum((mouth.bottom - mouth.top) / 2, 0.5)
+    depth = np.clip(1 - across ** 2 - ((mouth.v - middle) / half) ** 2, 0, 1)[..., None]  # 1 at the back
+    layer = palette.walls + np.sqrt(depth) * (palette.throat - palette.walls)
+    gap = float(np.max(mouth.bottom - mouth.top, initial=0.0))  # pixels at the widest
+    arch = np.clip(1 - across ** 2, 0, 1)
+    tongue_top = mouth.bottom - _TONGUE * gap * np.sqrt(np.clip(1 - (across / 0.85) ** 2, 0, 1))
+    tongue = np.clip((mouth.v - tongue_top) / (2 * soft) + 0.5, 0, 1)[..., None]
+    below_top = np.clip((mouth.v - tongue_top) / max(_TONGUE * gap, 1.0), 0, 1)[..., None]  # 0 at its top, 1 down
+    tongue_colour = palette.tongue * (0.55 + 0.5 * np.sqrt(below_top)) * (1 - 0.35 * across[..., None] ** 2)
+    layer += tongue * (tongue_colour - layer)
+    if teeth.strength > 0 and teeth.lower > 0:
+        layer = _teeth_row(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch ** 0.6, _LOWER_SPAN,
+                           _LOWER_TEETH_ANGLE, palette.teeth * 0.85, teeth.strength, soft)
+    if teeth.strength > 0 and teeth.upper > 0:
+        from_root = mouth.v - mouth.top
+        rows = None
+        if teeth.sample is not None:  # the sample's rows: what the source already shows, then the rest
+            rows = (teeth.upper_hidden * arch ** 0.6 + from_root) / np.maximum(
+                (teeth.upper + teeth.upper_hidden) * arch ** 0.6, 1e-3)
+        layer = _teeth_row(layer, mouth, from_root, teeth.upper * arch ** 0.6, _UPPER_SPAN, _UPPER_TEETH_ANGLE,
+                           palette.teeth,
+                           teeth.strength, soft, teeth.sample, rows)
     return layer.astype(np.float32)
 
 
-def _rounded(polygon: np.ndarray, iterations: int = 2) -> np.ndarray:
-    """Chaikin corner cutting of a closed polygon (N, 2): a rounded outline that stays inside the
-    polygon's hull, so it never pokes out past the mouth corners. -> (N * 2**iterations, 2)"""
-    for _ in range(iterations):
-        following = np.roll(polygon, -1, axis=0)
-        cuts = [0.75 * polygon + 0.25 * following, 0.25 * polygon + 0.75 * following]
-        polygon = np.stack(cuts, axis=1).reshape(-1, 2)
-    return polygon
+def _teeth_row(layer: np.ndarray, mouth: _MouthFrame, from_root: np.ndarray, length: np.ndarray, span: float,
+               angle: float,
+               colour: np.ndarray, strength: float, soft: float, sample: TeethSample | None = None,
+               rows: np.ndarray | None = None) -> np.ndarray:
+    """`layer` with a row of teeth painted over it: each pixel lies `from_root` (h, w) pixels from
+    the lip the teeth grow from, the teeth are `length` (h, w) pixels long (scalloped at their tips),
+    `angle` radians of the dental arch wide, the row spanning `span` of the mouth's width. Synthesised in `colour`, or taken from a `sample` at
+    its `rows` (h, w; 0 at the lip, 1 at the teeth's edge). -> (h, w, 3) float32"""
+    across = (2 * mouth.u - 1) / span
+    phi = np.arcsin(np.clip(across, -1, 1))  # the angle round the dental arch
+    position = phi / angle  # teeth from the midline; integers fall between two teeth
+    within = position - np.floor(position)  # 0..1 across one tooth
+    tooth_px = np.maximum(mouth.width * span / 2 * np.cos(phi) * angle, 1e-3)
+    edge_px = np.minimum(within, 1 - within) * tooth_px  # pixels from the nearest gap between teeth
+    tip = length * (1 - 0.18 * (2 * within - 1) ** 2)  # rounded tooth corners: small notches at the tips
+    shown = np.clip((tip - from_root) / soft + 0.5, 0, 1) * np.clip(from_root / soft + 0.5, 0, 1)
+    shown *= (np.abs(across) < 1) * strength
+    back = 1 - 0.5 * np.abs(across) ** 2  # the back teeth lie in shadow
+    if sample is not None and rows is not None:
+        h, w = sample.texture.shape[:2]
+        teeth = cv2.remap(sample.texture, (mouth.u * (w - 1)).astype(np.float32),
+                          (np.clip(rows, 0, 1) * h - 0.5).astype(np.float32), cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE) * back[..., None]
+    else:
+        along = np.clip(from_root / np.maximum(length, 1e-3), 0, 1)  # 0 at the lip, 1 at the tip
+        shade = (1 - 0.22 * (2 * within - 1) ** 2) * back  # rounded fronts
+        shade *= 1 - 0.35 * np.exp(-4 * along) * np.clip(length / 4, 0, 1)  # shadow of the lip at the root
+        shade *= 1 - 0.2 * np.clip(1 - edge_px / 0.8, 0, 1) * np.clip(tooth_px / 3, 0, 1)  # gaps between teeth
+        shade *= 1 - 0.15 * along ** 3  # translucent tips
+        teeth = colour * shade[..., None]
+    return layer + shown[..., None] * (teeth - layer)
+
+
+def _curve_points(points: np.ndarray, curve: tuple[int, ...], u: np.ndarray) -> np.ndarray:
+    """Points (..., 2) on the polyline through `points[curve]` at the shares `u` (...) of the
+    corner-to-corner chord from its first to its last point."""
+    chain = np.asarray(points, np.float32)[list(curve)]
+    chord = chain[-1] - chain[0]
+    along = ((chain - chain[0]) @ chord) / max(float(chord @ chord), 1e-6)
+    along = np.maximum.accumulate(along)
+    return np.stack([np.interp(u, along, chain[:, 0]), np.interp(u, along, chain[:, 1])], axis=-1).astype(np.float32)
 
 
 def _soft_polygon(shape: tuple[int, int], polygon: np.ndarray, feather: float) -> np.ndarray:
@@ -110,8 +286,8 @@ def _soft_polygon(shape: tuple[int, int], polygon: np.ndarray, feather: float) -
     return cv2.GaussianBlur(soft, (0, 0), feather) if feather > 0 else soft
 
 
-def _polygon_mask(size: int, polygon: np.ndarray) -> np.ndarray:
-    mask = np.zeros((size, size), np.uint8)
+def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
     return mask.astype(bool)
 

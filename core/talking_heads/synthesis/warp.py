@@ -25,7 +25,8 @@ from talking_heads.landmarks.retarget import mouth_opening
 from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, OUTER_LIPS
 from talking_heads.synthesis.base import Person, Renderer, Shot
 from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
-from talking_heads.synthesis.mouth import MouthColours, paint_cavity
+from talking_heads.synthesis.eyelids import open_lids, paint_lids
+from talking_heads.synthesis.mouth import MouthPalette, Teeth, TeethSample, paint_mouth
 from talking_heads.synthesis.triangulation import (ExactPatch, MeshLayout, WarpMaps, face_layout, follow_head,
                                                    mesh_triangles)
 
@@ -42,9 +43,11 @@ class WarpConfig:
     anchor_scale: float = 1.3  # fixed points on an ellipse this much larger hold the background beyond it still
     mouth_cavity: bool = True  # paint a cavity in the gap where the mouth opens wider than in the source
     cavity_fade: float = 0.03  # face units of extra opening over which the cavity fades in
-    cavity_feather: float = 0.008  # face units: blur of the cavity's edge
-    teeth: float = 0.6  # strength of the upper-teeth hint, 0 = none
-    teeth_height: float = 0.07  # face units the upper teeth show at most, the source's own included
+    cavity_feather: float = 0.012  # face units: blur of the cavity's edge
+    teeth: float = 1.0  # opacity of the painted teeth, 0 = none
+    teeth_height: float = 0.06  # face units the upper teeth show at most, the source's own included
+    lower_teeth_height: float = 0.04  # face units the lower teeth show at most, in a wide-open mouth
+    eyelids: bool = True  # close the eyes by lowering the upper lid over them, not by squashing the eye
     map_step: int = 2  # pixels between the points where the warp is computed exactly, 1 = every pixel
     # (a resolution that map_step does not divide is computed at every pixel)
 
@@ -70,7 +73,7 @@ class WarpRenderer(Renderer):
             raise InputError("every source crop needs its 68 landmarks as an array of shape (68, 2)")
         openings = [float(mouth_opening(np.asarray(shot.points, np.float64)) / face_scale(shot.points))
                     for shot in shots]
-        return WarpPerson(shots[int(np.argmin(openings))], self.config)
+        return WarpPerson(shots[int(np.argmin(openings))], self.config, TeethSample.from_shots(shots))
 
 
 class WarpPerson(Person):
@@ -78,7 +81,7 @@ class WarpPerson(Person):
 
     covers_background = True  # the background beyond the anchors stays put: the whole crop can be pasted back
 
-    def __init__(self, shot: Shot, config: WarpConfig):
+    def __init__(self, shot: Shot, config: WarpConfig, teeth: TeethSample | None = None):
         self.config = config
         self.image = np.ascontiguousarray(shot.image, dtype=np.uint8)
         self.resolution = self.image.shape[0]
@@ -97,7 +100,10 @@ class WarpPerson(Person):
         if config.map_step < 1:
             raise InputError(f"map_step must be 1 or more, got {config.map_step}")
         self.maps = WarpMaps(size, config.map_step if size % config.map_step == 0 else 1)
-        self.colours = MouthColours.from_face(self.image, self.points)
+        self.teeth = teeth  # the portrait's own teeth, if a shot shows them
+        # Whether this shot's mouth shows teeth, to be kept; otherwise its whole interior is repainted.
+        self.shows_teeth = TeethSample.from_shot(self.image, self.points, self.split.seam, self.scale) is not None
+        self.palette = MouthPalette.from_face(self.image, self.points, teeth)
         self.source_opening = float(mouth_opening(self.points.astype(np.float64))) / self.scale
 
     def render(self, landmarks: np.ndarray) -> np.ndarray:
@@ -114,6 +120,9 @@ class WarpPerson(Person):
         size = self.resolution
         points = meet_crossed_lips(points)
         scale = float(face_scale(points))
+        lids = open_lids(points, self.points) if self.config.eyelids else None
+        if lids is not None:
+            points = lids.opened
         upper, lower = self.split.halves(points, scale)
         ring = follow_head(self.layout, self.points, points, size)
         target = self.layout.vertices(points, np.concatenate([upper, lower]), ring)
@@ -123,6 +132,8 @@ class WarpPerson(Person):
         frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:
             self._paint_gap(frame, points, scale, upper, lower)
+        if lids is not None:
+            paint_lids(frame, lids, scale)
         return frame
 
     def _paint_gap(self, frame: np.ndarray, points: np.ndarray, scale: float, upper: np.ndarray,
@@ -134,13 +145,19 @@ class WarpPerson(Person):
         if opacity <= 0:
             return
         down = down_axis(points)
-        gap = float(np.mean((lower - upper) @ down))
-        shown = float(np.mean((upper - points[list(UPPER_LIP)]) @ down))  # pixels of the source's upper half
-        teeth_height = max(0.0, min(0.4 * gap, self.config.teeth_height * scale - shown))
-        gap_outline = points.copy()
-        gap_outline[list(UPPER_LIP)], gap_outline[list(LOWER_LIP)] = upper, lower
-        paint_cavity(frame, gap_outline, self.colours, opacity, self.config.cavity_feather * scale, teeth_height,
-                     self.config.teeth)
+        outline = points.copy()
+        if self.shows_teeth:  # the source's own mouth halves stay; the gap between them is painted
+            outline[list(UPPER_LIP)], outline[list(LOWER_LIP)] = upper, lower
+        shown = float(np.mean((outline[list(UPPER_LIP)] - points[list(UPPER_LIP)]) @ down))  # source's upper half
+        shown_lower = float(np.mean((points[list(LOWER_LIP)] - outline[list(LOWER_LIP)]) @ down))  # and lower
+        gap = float(np.mean((outline[list(LOWER_LIP)] - outline[list(UPPER_LIP)]) @ down))
+        config = self.config
+        full_upper = (self.teeth.height if self.teeth is not None else config.teeth_height) * scale
+        wide = np.clip((gap / scale - 0.2) / 0.12, 0, 1)  # lower teeth show only in a wide-open mouth
+        teeth = Teeth(upper=max(0.0, min(0.4 * gap, full_upper - shown)), upper_hidden=shown,
+                      lower=max(0.0, min(0.3 * gap, wide * config.lower_teeth_height * scale - shown_lower)),
+                      strength=config.teeth, sample=self.teeth)
+        paint_mouth(frame, outline, self.palette, teeth, opacity, config.cavity_feather * scale)
 
 
 def _mouth_box(points: np.ndarray) -> tuple[int, int, int, int]:

@@ -1,0 +1,115 @@
+"""Contact sheet of the warp renderer's mouth interior and eyelids on the shared portraits.
+
+    python benchmarks/mouth_and_eyelids.py [--out docs/mouth_and_eyelids.png] [--size 512] [--cell 150]
+
+Each row is one portrait (photos, paintings, an old photo, a cartoon, and one photo turned to
+black and white), each column one expression built from the portrait's own landmarks (the mouth
+opened by a third, two thirds and fully; the eyes half and fully closed, the second at a smaller
+face); the first column is the source, the top row the driver's sketch of the first portrait. The
+face is zoomed from the brows to the chin. Prints the time the painting adds per frame.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from talking_heads import media
+from talking_heads.landmarks import crop_for_points, detect_largest_face, make_detector
+from talking_heads.landmarks.action_units import action_units
+from talking_heads.landmarks.sketch import draw_sketch
+from talking_heads.synthesis.base import Shot
+from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "portraits"
+PORTRAITS = ("s42.jpg", "s1.jpg", "s4.jpg", "s5.jpg", "s9.jpg", "s12.jpg", "s7.jpg", "s42.jpg:grey")
+# (label, jaw_open, blink, face size as a share of the crop's)
+EXPRESSIONS = (("source", 0.0, 0.0, 1.0), ("open 1/3", 0.33, 0.0, 1.0), ("open 2/3", 0.66, 0.0, 1.0),
+               ("open full", 1.0, 0.0, 1.0), ("blink 1/2", 0.0, 0.5, 1.0), ("blink", 0.0, 1.0, 1.0),
+               ("blink, small", 0.3, 1.0, 0.35))
+
+
+def load_shot(name: str, size: int, detector) -> Shot:
+    """A portrait ("file" or "file:grey") cropped around its face to size x size."""
+    file, _, variant = name.partition(":")
+    image = media.read_image(DATA / file)
+    if variant == "grey":
+        image = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    points = detect_largest_face(detector, image).points
+    crop = crop_for_points(points, size)
+    return Shot(crop.crop(image), crop.to_crop(points).astype(np.float32))
+
+
+def shrunk(shot: Shot, share: float) -> Shot:
+    """The same crop with the picture scaled down by `share` about its centre (a smaller face)."""
+    size = shot.image.shape[0]
+    matrix = cv2.getRotationMatrix2D((size / 2, size / 2), 0.0, share)
+    image = cv2.warpAffine(shot.image, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+    return Shot(image, (shot.points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32))
+
+
+def face_zoom(image: np.ndarray, points: np.ndarray, cell: int) -> np.ndarray:
+    """The square from above the brows to under the chin, resized to cell x cell."""
+    top, bottom = float(points[17:27, 1].min()), float(points[8, 1])
+    side = 1.15 * (bottom - top)
+    centre = np.array([points[:, 0].mean(), (top + bottom) / 2])
+    scale = cell / side
+    matrix = np.array([[scale, 0, cell / 2 - scale * centre[0]], [0, scale, cell / 2 - scale * centre[1]]])
+    return cv2.warpAffine(image, matrix, (cell, cell), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+
+
+def target(points: np.ndarray, jaw: float, blink: float) -> np.ndarray:
+    units = action_units(points)
+    return (points + jaw * units["jaw_open"] + blink * units["blink"]).astype(np.float32)
+
+
+def label(image: np.ndarray, text: str) -> np.ndarray:
+    image = image.copy()
+    cv2.putText(image, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(image, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (255, 255, 255), 1, cv2.LINE_AA)
+    return image
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/mouth_and_eyelids.png"))
+    parser.add_argument("--size", type=int, default=512, help="side of the crops rendered")
+    parser.add_argument("--cell", type=int, default=150, help="side of one picture on the sheet")
+    args = parser.parse_args()
+
+    detector = make_detector("dlib")
+    painted, plain = WarpRenderer(WarpConfig(resolution=args.size)), WarpRenderer(
+        WarpConfig(resolution=args.size, mouth_cavity=False, eyelids=False))
+    rows, seconds = [], {"painted": [], "plain": []}
+    for index, name in enumerate(PORTRAITS):
+        shot = load_shot(name, args.size, detector)
+        cells, sketches = [], []
+        for text, jaw, blink, share in EXPRESSIONS:
+            source = shrunk(shot, share) if share != 1.0 else shot
+            points = target(source.points, jaw, blink)
+            person = painted.prepare([source])
+            start = time.perf_counter()
+            frame = person.render(points[None])[0]
+            seconds["painted"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            plain.prepare([source]).render(points[None])
+            seconds["plain"].append(time.perf_counter() - start)
+            cells.append(label(face_zoom(frame, points, args.cell), text if index == 0 else ""))
+            sketches.append(face_zoom(draw_sketch(points, args.size), points, args.cell))
+        if index == 0:
+            rows.append(np.hstack([label(sketches[0], "driver"), *sketches[1:]]))
+        rows.append(np.hstack([label(cells[0], name), *cells[1:]]))
+    sheet = np.vstack(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    media.write_image(args.out, sheet)
+    extra = 1000 * (np.median(seconds["painted"]) - np.median(seconds["plain"]))
+    print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]})")
+    print(f"median render {args.size}x{args.size}: {1000 * np.median(seconds['painted']):.2f} ms with mouth and "
+          f"lids painted, {1000 * np.median(seconds['plain']):.2f} ms without ({extra:+.2f} ms)")
+
+
+if __name__ == "__main__":
+    main()
