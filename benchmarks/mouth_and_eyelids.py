@@ -2,8 +2,8 @@
 
     python benchmarks/mouth_and_eyelids.py [--out docs/mouth_and_eyelids.png] [--size 512] [--cell 150]
 
-Each row is one portrait (photos, paintings, an old photo, a cartoon, and one photo turned to
-black and white), each column one expression built from the portrait's own landmarks (the mouth
+Each row is one portrait (photos, paintings, an old photo, a cartoon, one photo turned to black
+and white, and scikit-image's astronaut, whose own teeth show), each column one expression built from the portrait's own landmarks (the mouth
 opened by a third, two thirds and fully; the eyes half and fully closed, the second at a smaller
 face); the first column is the source, the top row the driver's sketch of the first portrait. The
 face is zoomed from the brows to the chin. Prints the time the painting adds per frame.
@@ -25,7 +25,7 @@ from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "portraits"
-PORTRAITS = ("s42.jpg", "s1.jpg", "s4.jpg", "s5.jpg", "s9.jpg", "s12.jpg", "s7.jpg", "s42.jpg:grey")
+PORTRAITS = ("s42.jpg", "s1.jpg", "s4.jpg", "s5.jpg", "s9.jpg", "s12.jpg", "s7.jpg", "s42.jpg:grey", "astronaut")
 # (label, jaw_open, blink, face size as a share of the crop's)
 EXPRESSIONS = (("source", 0.0, 0.0, 1.0), ("open 1/3", 0.33, 0.0, 1.0), ("open 2/3", 0.66, 0.0, 1.0),
                ("open full", 1.0, 0.0, 1.0), ("blink 1/2", 0.0, 0.5, 1.0), ("blink", 0.0, 1.0, 1.0),
@@ -33,9 +33,15 @@ EXPRESSIONS = (("source", 0.0, 0.0, 1.0), ("open 1/3", 0.33, 0.0, 1.0), ("open 2
 
 
 def load_shot(name: str, size: int, detector) -> Shot:
-    """A portrait ("file" or "file:grey") cropped around its face to size x size."""
+    """A portrait ("file", "file:grey", or "astronaut": scikit-image's, smiling with its teeth
+    showing) cropped around its face to size x size."""
     file, _, variant = name.partition(":")
-    image = media.read_image(DATA / file)
+    if file == "astronaut":
+        from skimage import data
+
+        image = data.astronaut()
+    else:
+        image = media.read_image(DATA / file)
     if variant == "grey":
         image = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
     points = detect_largest_face(detector, image).points

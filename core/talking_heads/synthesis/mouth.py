@@ -28,7 +28,8 @@ from talking_heads.synthesis.jaws import MouthSplit
 _SUBPIXEL_BITS = 4
 _LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
 _UPPER_CURVE, _LOWER_CURVE = (60, 61, 62, 63, 64), (60, 67, 66, 65, 64)  # the inner lips, corner to corner
-_INSIDE_CHROMA, _TONGUE_CHROMA = 1.6, 1.1  # colourfulness of the cavity and tongue relative to the lips
+_INSIDE_CHROMA, _TONGUE_CHROMA = 1.6, 0.8  # colourfulness of the cavity and tongue relative to the lips
+_TONGUE_SKIN = 0.8  # share of the skin's colour cast added to the tongue's (pale lips, a pink tongue)
 _TEETH_LIGHT = 1.0  # the teeth's brightness relative to the skin's...
 _TEETH_HIGHLIGHT = 0.9  # ...and at most this share of the face's highlights
 _TEETH_TINT = 0.35  # share of the skin's colour cast the teeth take
@@ -107,14 +108,14 @@ class MouthPalette:
         lip = _mean_colour(image, lips, fallback=(150, 80, 80))
         skin = _mean_colour(image, skin_mask, fallback=(180, 140, 120))
         flesh = lip.mean() + _INSIDE_CHROMA * (lip - lip.mean())  # the inside of the mouth is redder than the lips look
-        tongue = lip.mean() + _TONGUE_CHROMA * (lip - lip.mean())
+        tongue = lip.mean() + _TONGUE_CHROMA * (lip - lip.mean()) + _TONGUE_SKIN * (skin - skin.mean())
         face = _polygon_mask(shape, cv2.convexHull(landmarks.astype(np.float32))[:, 0])
         highlight = float(np.percentile(image[face] @ _LUMINANCE, 95)) if face.any() else 230.0
         light = min(_TEETH_LIGHT * float(skin @ _LUMINANCE), _TEETH_HIGHLIGHT * highlight)
         tint = _TEETH_TINT * (skin - skin.mean()) * light / max(float(skin.mean()), 1.0)
         own = teeth.colour if teeth is not None else np.clip(light + tint, 0, 255)
         flesh = np.clip(flesh, 0, 255)
-        return cls(throat=0.08 * lip + 2.0, walls=0.5 * flesh, tongue=0.75 * np.clip(tongue, 0, 255),
+        return cls(throat=0.08 * lip + 2.0, walls=0.42 * flesh, tongue=0.8 * np.clip(tongue, 0, 255),
                    teeth=own)
 
 
@@ -152,6 +153,33 @@ def paint_mouth(frame: np.ndarray, outline: np.ndarray, palette: MouthPalette, t
 
 
 @dataclass(frozen=True)
+class _Axes:
+    """The mouth's own axes: corner 60, the unit vectors along the mouth and down, its width."""
+
+    corner: np.ndarray  # (2,)
+    along: np.ndarray  # (2,)
+    down: np.ndarray  # (2,)
+    width: float  # pixels from corner to corner
+
+    @classmethod
+    def of(cls, local: np.ndarray) -> _Axes:
+        chord = (local[64] - local[60]).astype(np.float32)
+        width = max(float(np.linalg.norm(chord)), 1e-6)
+        along = chord / width
+        return cls(local[60].astype(np.float32), along, np.array([-along[1], along[0]], np.float32), width)
+
+    def edges(self, local: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """v (pixels below the corner-to-corner line) of the gap's top and bottom edge at `u` (...):
+        the inner lips of `local` (68, 2), rounded, the bottom never above the top."""
+        sides = []
+        for curve in (_UPPER_CURVE, _LOWER_CURVE):
+            chain = _rounded(local[list(curve)] - self.corner)
+            chain_u = np.maximum.accumulate((chain @ self.along) / self.width)
+            sides.append(np.interp(u, chain_u, chain @ self.down).astype(np.float32))
+        return sides[0], np.maximum(sides[1], sides[0])
+
+
+@dataclass(frozen=True)
 class _MouthFrame:
     """Pixel coordinates of a patch measured along the mouth, and the gap's edges there."""
 
@@ -163,44 +191,31 @@ class _MouthFrame:
 
     @classmethod
     def of(cls, shape: tuple[int, int], local: np.ndarray) -> _MouthFrame:
-        corner = local[60]
-        chord = local[64] - corner
-        width = max(float(np.linalg.norm(chord)), 1e-6)
-        along = chord / width
-        down = np.array([-along[1], along[0]], np.float32)
+        axes = _Axes.of(local)
         ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
-        dx, dy = xs - corner[0], ys - corner[1]
-        u = np.clip((dx * along[0] + dy * along[1]) / width, 0, 1)
-        v = dx * down[0] + dy * down[1]
-        offsets = local - corner
-        top_u, top_v = (offsets[list(_UPPER_CURVE)] @ along) / width, offsets[list(_UPPER_CURVE)] @ down
-        bottom_u, bottom_v = (offsets[list(_LOWER_CURVE)] @ along) / width, offsets[list(_LOWER_CURVE)] @ down
-        top, bottom = _lip_curve(top_u[1:-1], top_v[1:-1], u), _lip_curve(bottom_u[1:-1], bottom_v[1:-1], u)
-        return cls(u, v, top, np.maximum(bottom, top), width)
+        dx, dy = xs - axes.corner[0], ys - axes.corner[1]
+        u = np.clip((dx * axes.along[0] + dy * axes.along[1]) / axes.width, 0, 1)
+        v = dx * axes.down[0] + dy * axes.down[1]
+        return cls(u, v, *axes.edges(local, u), axes.width)
 
 
-def _lip_curve(u_points: np.ndarray, v_points: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The smooth curve v = u (1 - u) (a + b u + c u^2) from corner (u = 0) to corner (u = 1), both
-    at v = 0, through the inner-lip points (u, v) (3,) each, evaluated at `u` (...)."""
-    basis = u_points * (1 - u_points)
-    system = np.stack([basis, basis * u_points, basis * u_points ** 2], axis=1)  # (3, 3)
-    a, b, c = np.linalg.lstsq(system, v_points, rcond=None)[0]
-    return (u * (1 - u) * (a + u * (b + u * c))).astype(np.float32)
+def _rounded(chain: np.ndarray, iterations: int = 3) -> np.ndarray:
+    """Chaikin corner cutting of an open polyline (N, 2) that keeps its ends: a smooth curve inside
+    the polyline's hull, so it never overshoots. -> (M, 2)"""
+    for _ in range(iterations):
+        following = chain[1:]
+        cuts = np.stack([0.75 * chain[:-1] + 0.25 * following, 0.25 * chain[:-1] + 0.75 * following], axis=1)
+        chain = np.concatenate([chain[:1], cuts.reshape(-1, 2), chain[-1:]])
+    return chain
 
 
-def _outline(local: np.ndarray, samples: int = 24) -> np.ndarray:
-    """The gap's smooth outline (2 * samples, 2) through the inner-lip points of `local` (68, 2)."""
-    corner, chord = local[60], local[64] - local[60]
-    width = max(float(np.linalg.norm(chord)), 1e-6)
-    along = chord / width
-    down = np.array([-along[1], along[0]], np.float32)
+def _outline(local: np.ndarray, samples: int = 32) -> np.ndarray:
+    """The gap's smooth outline (2 * samples, 2) along the inner lips of `local` (68, 2)."""
+    axes = _Axes.of(local)
     u = np.linspace(0.0, 1.0, samples, dtype=np.float32)
-    sides = []
-    for curve in (_UPPER_CURVE, _LOWER_CURVE):
-        offsets = local[list(curve)][1:-1] - corner
-        v = _lip_curve((offsets @ along) / width, offsets @ down, u)
-        sides.append(corner + u[:, None] * chord + v[:, None] * down)
-    return np.concatenate([sides[0], sides[1][::-1]])
+    top, bottom = axes.edges(local, u)
+    base = axes.corner + u[:, None] * axes.width * axes.along
+    return np.concatenate([base + top[:, None] * axes.down, (base + bottom[:, None] * axes.down)[::-1]])
 
 
 def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, teeth: Teeth,
@@ -214,10 +229,13 @@ def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, 
     layer = palette.walls + np.sqrt(depth) * (palette.throat - palette.walls)
     gap = float(np.max(mouth.bottom - mouth.top, initial=0.0))  # pixels at the widest
     arch = np.clip(1 - across ** 2, 0, 1)
-    tongue_top = mouth.bottom - _TONGUE * gap * np.sqrt(np.clip(1 - (across / 0.85) ** 2, 0, 1))
-    tongue = np.clip((mouth.v - tongue_top) / (2 * soft) + 0.5, 0, 1)[..., None]
-    below_top = np.clip((mouth.v - tongue_top) / max(_TONGUE * gap, 1.0), 0, 1)[..., None]  # 0 at its top, 1 down
-    tongue_colour = palette.tongue * (0.55 + 0.5 * np.sqrt(below_top)) * (1 - 0.35 * across[..., None] ** 2)
+    tongue_top = mouth.bottom - _TONGUE * gap * np.sqrt(np.clip(1 - (across / 0.75) ** 2, 0, 1))
+    height = max(_TONGUE * gap, 1.0)
+    tongue = np.clip((mouth.v - tongue_top) / max(2 * soft, 0.2 * height) + 0.3, 0, 1)[..., None]
+    below_top = np.clip((mouth.v - tongue_top) / height, 0, 1)  # 0 at its top (the back), 1 at the lips
+    lit = 0.5 + 0.6 * np.sqrt(below_top) - 0.25 * below_top ** 4  # dark at the back, in the lip's shadow at the front
+    groove = 1 - 0.12 * np.exp(-(across * mouth.width / max(0.08 * mouth.width, 1.0)) ** 2)  # the midline
+    tongue_colour = palette.tongue * (lit * groove * (1 - 0.4 * across ** 2))[..., None]
     layer += tongue * (tongue_colour - layer)
     if teeth.strength > 0 and teeth.lower > 0:
         layer = _teeth_row(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch ** 0.6, _LOWER_SPAN,

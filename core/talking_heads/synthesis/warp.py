@@ -46,7 +46,7 @@ class WarpConfig:
     cavity_feather: float = 0.012  # face units: blur of the cavity's edge
     teeth: float = 1.0  # opacity of the painted teeth, 0 = none
     teeth_height: float = 0.06  # face units the upper teeth show at most, the source's own included
-    lower_teeth_height: float = 0.04  # face units the lower teeth show at most, in a wide-open mouth
+    lower_teeth_height: float = 0.05  # face units the lower teeth show at most, in a wide-open mouth
     eyelids: bool = True  # close the eyes by lowering the upper lid over them, not by squashing the eye
     map_step: int = 2  # pixels between the points where the warp is computed exactly, 1 = every pixel
     # (a resolution that map_step does not divide is computed at every pixel)
