@@ -21,9 +21,12 @@ from talking_heads.landmarks.pose import apply_similarity, similarity
 _EYES = (((36, 39), (37, 38), (41, 40), (17, 18, 19, 20, 21)),
          ((42, 45), (43, 44), (47, 46), (22, 23, 24, 25, 26)))
 _MIN_TRAVEL = 0.25  # pixels a lid must be lowered by before it is painted
-_LID_SKIN = 0.55  # share of the distance from the open lid up to the brow that stretches down over the eye
+_LID_SKIN = 0.7  # share of the distance from the open lid up to the brow that stretches down over the eye
 _MIN_LID_SKIN = 0.06  # face units of that skin at least
-_LID_MARGIN = 0.03  # face units above the open lid's edge that are not used as lid skin
+_LID_MARGIN = 0.03  # face units above the open lid's edge at least that are not used as lid skin
+_MAX_LASH_SHARE = 0.4  # share of the unfolding skin that may be left out as lashes at most
+_CLEAR_SKIN = 0.85  # above the lid's lashes the skin is this light relative to the lightest above the eye
+_LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
 _LASH_WIDTH = 0.01  # face units: half-width of the painted lash line
 _LASH_DARKNESS = 0.65  # how much the lash line darkens the lid's colour
 _FULL_COVER = 0.03  # face units the closed lid reaches past the lower lid, so no white shows at its edge
@@ -60,61 +63,90 @@ def paint_lids(frame: np.ndarray, lids: Lids, scale: float) -> None:
         _lower_lid(frame, lids, *_EYES[index], scale)
 
 
+@dataclass(frozen=True)
+class _EyeAxes:
+    """An eye's own axes: u from one corner (0) to the other (1), v pixels below that line."""
+
+    start: np.ndarray  # (2,) the first corner
+    along: np.ndarray  # (2,) unit vector to the other corner
+    down: np.ndarray  # (2,) unit vector perpendicular to it, down the face
+    width: float  # pixels from corner to corner
+
+    @classmethod
+    def of(cls, first: np.ndarray, second: np.ndarray) -> _EyeAxes:
+        chord = (second - first).astype(np.float32)
+        width = max(float(np.linalg.norm(chord)), 1e-6)
+        along = chord / width
+        return cls(first.astype(np.float32), along, np.array([-along[1], along[0]], np.float32), width)
+
+    def uv(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        dx, dy = x - self.start[0], y - self.start[1]
+        return (dx * self.along[0] + dy * self.along[1]) / self.width, dx * self.down[0] + dy * self.down[1]
+
+    def curve(self, points: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """v at `u` (...) of the smooth lid from corner to corner through `points` (2, 2)."""
+        return _lid_curve(*self.uv(points[:, 0], points[:, 1]), u)
+
+    def xy(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        base = self.start + u[..., None] * self.width * self.along + v[..., None] * self.down
+        return base[..., 0].astype(np.float32), base[..., 1].astype(np.float32)
+
+
 def _lower_lid(frame: np.ndarray, lids: Lids, corners: tuple[int, int], upper: tuple[int, int],
                lower: tuple[int, int], brow: tuple[int, ...], scale: float) -> None:
-    start, end = lids.opened[corners[0]], lids.opened[corners[1]]
-    chord = end - start
-    width = float(np.linalg.norm(chord))
-    if width < 2:
+    axes = _EyeAxes.of(lids.opened[corners[0]], lids.opened[corners[1]])
+    if axes.width < 2:
         return
-    along = chord / width
-    down = np.array([-along[1], along[0]], np.float32)
-
-    def curve(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        offsets = points - start
-        return (offsets @ along) / width, offsets @ down
-
-    open_u, open_v = curve(lids.opened[list(upper)])
-    closed_u, closed_v = curve(lids.closed[list(upper)])
-    lower_u, lower_v = curve(lids.closed[list(lower)])
-    brow_v = float(np.min(curve(lids.closed[list(brow)])[1]))
+    opened, closed = lids.opened[list(upper)], lids.closed[list(upper)]
+    open_v = axes.uv(opened[:, 0], opened[:, 1])[1]
+    brow_v = float(np.min(axes.uv(lids.closed[list(brow), 0], lids.closed[list(brow), 1])[1]))
     skin = max(_LID_SKIN * (float(np.min(open_v)) - brow_v), _MIN_LID_SKIN * scale)  # pixels of skin that unfold
-
-    reach = float(np.max(np.concatenate([closed_v, lower_v]))) + _FULL_COVER * scale + 2
-    top = float(np.min(open_v)) - skin - 2
-    box = np.array([start + top * down, end + top * down, start + reach * down, end + reach * down])
+    reach = float(np.max(axes.uv(*lids.closed[[*upper, *lower]].T)[1])) + _FULL_COVER * scale + 2
+    top = float(np.min(axes.curve(opened, np.linspace(0.0, 1.0, 21, dtype=np.float32)))) - skin - 2
+    box = np.array([axes.start + top * axes.down, axes.start + axes.width * axes.along + top * axes.down,
+                    axes.start + reach * axes.down, axes.start + axes.width * axes.along + reach * axes.down])
     low = np.clip(np.floor(box.min(axis=0)).astype(int) - 1, 0, frame.shape[1::-1])
     high = np.clip(np.ceil(box.max(axis=0)).astype(int) + 2, 0, frame.shape[1::-1])
     if (high - low).min() <= 1:
         return
     ys, xs = np.mgrid[low[1]:high[1], low[0]:high[0]].astype(np.float32)
-    dx, dy = xs - start[0], ys - start[1]
-    u = (dx * along[0] + dy * along[1]) / width
-    v = dx * down[0] + dy * down[1]
+    u, v = axes.uv(xs, ys)
     inside = (u > 0) & (u < 1)
-    open_at, closed_at = _lid_curve(open_u, open_v, u), _lid_curve(closed_u, closed_v, u)
-    lower_at = _lid_curve(lower_u, lower_v, u)
-    travel = np.clip(closed_at - open_at, 0, None)
-    shut = np.clip(travel / np.maximum(lower_at - open_at, 1.0), 0, 1)  # 1 where the lid meets the lower lid
-    edge = closed_at + _FULL_COVER * scale * np.clip((shut - 0.7) / 0.3, 0, 1)
+    open_at, closed_at, lower_at = (axes.curve(points, u) for points in (opened, closed, lids.closed[list(lower)]))
+    shut = np.clip((closed_at - open_at) / np.maximum(lower_at - open_at, 1.0), 0, 1)  # 1: the lids meet
+    taper = np.sqrt(np.clip(4 * u * (1 - u), 0, 1))  # 0 at the corners, 1 in the middle
+    edge = closed_at + _FULL_COVER * scale * np.clip((shut - 0.7) / 0.3, 0, 1) * taper
     travel = np.clip(edge - open_at, 0, None)
     band_top = open_at - skin
-    # The band from the skin's top down to the lid's edge shows the skin above the open lid, stretched;
-    # the open lid's own edge (where landmarks may sit inside the eye) is left out.
-    left_out = np.minimum(_LID_MARGIN * scale, travel)  # all of it once the lid has moved that far
-    stretch = (skin - left_out) / (skin + travel)
-    source_v = band_top + (v - band_top) * stretch
+    # The band from the skin's top down to the lid's edge shows the skin above the open lid,
+    # stretched; the open lid's own edge and lashes are left out, as landmarks may sit inside the eye.
+    left_out = np.minimum(_lash_band(frame, axes, opened, skin, scale), travel)
+    source_v = band_top + (v - band_top) * (skin - left_out) / (skin + travel)
     shift = np.where(inside & (v > band_top), source_v - v, 0.0).astype(np.float32)  # pixels up to sample from
     patch = frame[low[1]:high[1], low[0]:high[0]]
-    lid = cv2.remap(frame, xs + shift * down[0], ys + shift * down[1], cv2.INTER_LINEAR,
+    lid = cv2.remap(frame, xs + shift * axes.down[0], ys + shift * axes.down[1], cv2.INTER_LINEAR,
                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     cover = np.clip(edge - v + 0.5, 0, 1) * inside * (travel > 0)  # anti-aliased lid edge
     lash_width = max(_LASH_WIDTH * scale, 0.7)
-    taper = np.sqrt(np.clip(4 * u * (1 - u), 0, 1))
     lash = np.exp(-((v - edge + 0.6 * lash_width) / lash_width) ** 2) * taper * np.clip(travel / lash_width, 0, 1)
     lid *= (1 - _LASH_DARKNESS * lash * inside)[..., None]
     result = patch + cover[..., None] * (lid - patch)
     patch[...] = np.clip(result + 0.5, 0, 255).astype(np.uint8)
+
+
+def _lash_band(frame: np.ndarray, axes: _EyeAxes, opened: np.ndarray, skin: float, scale: float) -> float:
+    """Pixels above the open lid that its lashes and shadow darken: up to where the skin, seen in
+    the middle of the eye, comes within reach of its lightest (at least `_LID_MARGIN`, at most
+    `_MAX_LASH_SHARE` of the unfolding `skin`)."""
+    u = np.array([0.35, 0.5, 0.65], np.float32)
+    above = np.linspace(0.0, skin, max(int(skin), 2), dtype=np.float32)  # (n,) pixels above the open lid
+    rows_u = np.broadcast_to(u, (len(above), 3))
+    x, y = axes.xy(rows_u, axes.curve(opened, u)[None, :] - above[:, None])
+    light = cv2.remap(frame, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    profile = (light @ _LUMINANCE).mean(axis=1)  # (n,) from the lid upwards
+    clear = np.flatnonzero(profile >= _CLEAR_SKIN * profile.max())
+    band = float(above[clear[0]]) if len(clear) else 0.0
+    return float(np.clip(band, _LID_MARGIN * scale, _MAX_LASH_SHARE * skin))
 
 
 def _lid_curve(u_points: np.ndarray, v_points: np.ndarray, u: np.ndarray) -> np.ndarray:
