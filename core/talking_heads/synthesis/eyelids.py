@@ -21,7 +21,7 @@ from talking_heads.landmarks.pose import apply_similarity, similarity
 _EYES = (((36, 39), (37, 38), (41, 40), (17, 18, 19, 20, 21)),
          ((42, 45), (43, 44), (47, 46), (22, 23, 24, 25, 26)))
 _MIN_TRAVEL = 0.25  # pixels a lid must be lowered by before it is painted
-_LID_SKIN = 0.7  # share of the distance from the open lid up to the brow that stretches down over the eye
+_LID_SKIN = 0.5  # share of the distance from the open lid up to the brow that stretches down over the eye
 _MIN_LID_SKIN = 0.06  # face units of that skin at least
 _LID_MARGIN = 0.03  # face units above the open lid's edge at least that are not used as lid skin
 _MAX_LASH_SHARE = 0.4  # share of the unfolding skin that may be left out as lashes at most

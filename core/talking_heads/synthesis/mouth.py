@@ -35,6 +35,7 @@ _TEETH_HIGHLIGHT = 0.9  # ...and at most this share of the face's highlights
 _TEETH_TINT = 0.35  # share of the skin's colour cast the teeth take
 _UPPER_SPAN, _LOWER_SPAN = 0.9, 0.75  # shares of the corner-to-corner width the teeth rows span
 _UPPER_TEETH_ANGLE, _LOWER_TEETH_ANGLE = np.pi / 10, np.pi / 12  # radians of the arch per tooth
+_LOWER_TEETH_SHADE = 0.85  # the lower teeth lie deeper in the mouth's shadow
 _TONGUE = 0.42  # share of the gap the tongue fills at the middle
 _SAMPLE_SIZE = (24, 96)  # (height, width) of a stored teeth sample
 _TEETH_CONTRAST = 1.2  # a teeth sample is this much lighter than the lips...
@@ -223,57 +224,71 @@ def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, 
     """The interior's colours over a patch (h, w) whose landmarks are `local` (68, 2), from the back
     to the front: the cavity, the tongue, the lower teeth, the upper teeth. -> (h, w, 3) float32"""
     mouth = _MouthFrame.of(shape, local)
+    walls, throat, tongue_colour = (np.asarray(c, np.float32) for c in (palette.walls, palette.throat, palette.tongue))
     across = 2 * mouth.u - 1  # -1 .. 1 from corner to corner
     middle, half = (mouth.top + mouth.bottom) / 2, np.maximum((mouth.bottom - mouth.top) / 2, 0.5)
     depth = np.clip(1 - across ** 2 - ((mouth.v - middle) / half) ** 2, 0, 1)[..., None]  # 1 at the back
-    layer = palette.walls + np.sqrt(depth) * (palette.throat - palette.walls)
+    layer = walls + np.sqrt(depth) * (throat - walls)
     gap = float(np.max(mouth.bottom - mouth.top, initial=0.0))  # pixels at the widest
-    arch = np.clip(1 - across ** 2, 0, 1)
     tongue_top = mouth.bottom - _TONGUE * gap * np.sqrt(np.clip(1 - (across / 0.75) ** 2, 0, 1))
     height = max(_TONGUE * gap, 1.0)
     tongue = np.clip((mouth.v - tongue_top) / max(2 * soft, 0.2 * height) + 0.3, 0, 1)[..., None]
     below_top = np.clip((mouth.v - tongue_top) / height, 0, 1)  # 0 at its top (the back), 1 at the lips
     lit = 0.5 + 0.6 * np.sqrt(below_top) - 0.25 * below_top ** 4  # dark at the back, in the lip's shadow at the front
     groove = 1 - 0.12 * np.exp(-(across * mouth.width / max(0.08 * mouth.width, 1.0)) ** 2)  # the midline
-    tongue_colour = palette.tongue * (lit * groove * (1 - 0.4 * across ** 2))[..., None]
-    layer += tongue * (tongue_colour - layer)
-    if teeth.strength > 0 and teeth.lower > 0:
-        layer = _teeth_row(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch ** 0.6, _LOWER_SPAN,
-                           _LOWER_TEETH_ANGLE, palette.teeth * 0.85, teeth.strength, soft)
-    if teeth.strength > 0 and teeth.upper > 0:
+    layer += tongue * (tongue_colour * (lit * groove * (1 - 0.4 * across ** 2))[..., None] - layer)
+    if teeth.strength <= 0:
+        return layer
+    arch = np.clip(1 - across ** 2, 0, 1) ** 0.6  # the teeth are longest in the middle
+    if teeth.lower > 0:
+        _paint_teeth(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch, _TeethRow(
+            _LOWER_SPAN, _LOWER_TEETH_ANGLE, np.asarray(palette.teeth, np.float32) * _LOWER_TEETH_SHADE), teeth.strength,
+            soft)
+    if teeth.upper > 0:
         from_root = mouth.v - mouth.top
-        rows = None
-        if teeth.sample is not None:  # the sample's rows: what the source already shows, then the rest
-            rows = (teeth.upper_hidden * arch ** 0.6 + from_root) / np.maximum(
-                (teeth.upper + teeth.upper_hidden) * arch ** 0.6, 1e-3)
-        layer = _teeth_row(layer, mouth, from_root, teeth.upper * arch ** 0.6, _UPPER_SPAN, _UPPER_TEETH_ANGLE,
-                           palette.teeth,
-                           teeth.strength, soft, teeth.sample, rows)
-    return layer.astype(np.float32)
+        # The sample's rows: what the source already shows, then the rest.
+        rows = None if teeth.sample is None else (teeth.upper_hidden * arch + from_root) / np.maximum(
+            (teeth.upper + teeth.upper_hidden) * arch, 1e-3)
+        _paint_teeth(layer, mouth, from_root, teeth.upper * arch, _TeethRow(
+            _UPPER_SPAN, _UPPER_TEETH_ANGLE, np.asarray(palette.teeth, np.float32), teeth.sample, rows),
+            teeth.strength, soft)
+    return layer
 
 
-def _teeth_row(layer: np.ndarray, mouth: _MouthFrame, from_root: np.ndarray, length: np.ndarray, span: float,
-               angle: float,
-               colour: np.ndarray, strength: float, soft: float, sample: TeethSample | None = None,
-               rows: np.ndarray | None = None) -> np.ndarray:
-    """`layer` with a row of teeth painted over it: each pixel lies `from_root` (h, w) pixels from
-    the lip the teeth grow from, the teeth are `length` (h, w) pixels long (scalloped at their tips),
-    `angle` radians of the dental arch wide, the row spanning `span` of the mouth's width. Synthesised in `colour`, or taken from a `sample` at
-    its `rows` (h, w; 0 at the lip, 1 at the teeth's edge). -> (h, w, 3) float32"""
-    across = (2 * mouth.u - 1) / span
+@dataclass(frozen=True)
+class _TeethRow:
+    span: float  # share of the mouth's width the row spans
+    angle: float  # radians of the dental arch per tooth
+    colour: np.ndarray  # (3,) float32, synthesised teeth
+    sample: TeethSample | None = None  # or the portrait's own teeth...
+    rows: np.ndarray | None = None  # ...at these rows (h, w) of the sample: 0 at the lip, 1 at the teeth's edge
+
+
+def _paint_teeth(layer: np.ndarray, mouth: _MouthFrame, from_root: np.ndarray, length: np.ndarray, row: _TeethRow,
+                 strength: float, soft: float) -> None:
+    """Paint a row of teeth over `layer` (h, w, 3), in place: each pixel lies `from_root` (h, w)
+    pixels from the lip the teeth grow from, and the teeth are `length` (h, w) pixels long,
+    scalloped at their tips. Only the band the teeth can reach is computed."""
+    band = (from_root > -soft) & (from_root < length + soft)
+    if not band.any():
+        return
+    window = tuple(slice(int(np.argmax(hit)), len(hit) - int(np.argmax(hit[::-1]))) for hit in
+                   (band.any(axis=1), band.any(axis=0)))
+    from_root, length, u = from_root[window], length[window], mouth.u[window]
+    across = (2 * u - 1) / row.span
     phi = np.arcsin(np.clip(across, -1, 1))  # the angle round the dental arch
-    position = phi / angle  # teeth from the midline; integers fall between two teeth
+    position = phi / row.angle  # teeth from the midline; integers fall between two teeth
     within = position - np.floor(position)  # 0..1 across one tooth
-    tooth_px = np.maximum(mouth.width * span / 2 * np.cos(phi) * angle, 1e-3)
+    tooth_px = np.maximum(mouth.width * row.span / 2 * np.cos(phi) * row.angle, 1e-3)
     edge_px = np.minimum(within, 1 - within) * tooth_px  # pixels from the nearest gap between teeth
     tip = length * (1 - 0.18 * (2 * within - 1) ** 2)  # rounded tooth corners: small notches at the tips
     shown = np.clip((tip - from_root) / soft + 0.5, 0, 1) * np.clip(from_root / soft + 0.5, 0, 1)
     shown *= (np.abs(across) < 1) * strength
-    back = 1 - 0.5 * np.abs(across) ** 2  # the back teeth lie in shadow
-    if sample is not None and rows is not None:
-        h, w = sample.texture.shape[:2]
-        teeth = cv2.remap(sample.texture, (mouth.u * (w - 1)).astype(np.float32),
-                          (np.clip(rows, 0, 1) * h - 0.5).astype(np.float32), cv2.INTER_LINEAR,
+    back = 1 - 0.5 * across ** 2  # the back teeth lie in shadow
+    if row.sample is not None and row.rows is not None:
+        h, w = row.sample.texture.shape[:2]
+        teeth = cv2.remap(row.sample.texture, (u * (w - 1)).astype(np.float32),
+                          (np.clip(row.rows[window], 0, 1) * h - 0.5).astype(np.float32), cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE) * back[..., None]
     else:
         along = np.clip(from_root / np.maximum(length, 1e-3), 0, 1)  # 0 at the lip, 1 at the tip
@@ -281,8 +296,8 @@ def _teeth_row(layer: np.ndarray, mouth: _MouthFrame, from_root: np.ndarray, len
         shade *= 1 - 0.35 * np.exp(-4 * along) * np.clip(length / 4, 0, 1)  # shadow of the lip at the root
         shade *= 1 - 0.2 * np.clip(1 - edge_px / 0.8, 0, 1) * np.clip(tooth_px / 3, 0, 1)  # gaps between teeth
         shade *= 1 - 0.15 * along ** 3  # translucent tips
-        teeth = colour * shade[..., None]
-    return layer + shown[..., None] * (teeth - layer)
+        teeth = row.colour * shade[..., None]
+    layer[window] += shown[..., None] * (teeth - layer[window])
 
 
 def _curve_points(points: np.ndarray, curve: tuple[int, ...], u: np.ndarray) -> np.ndarray:
