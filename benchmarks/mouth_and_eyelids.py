@@ -1,12 +1,13 @@
 """Contact sheet of the warp renderer's mouth interior and eyelids on the shared portraits.
 
-    python benchmarks/mouth_and_eyelids.py [--out docs/mouth_and_eyelids.png] [--size 512] [--cell 120] [--frames 100]
+    python benchmarks/mouth_and_eyelids.py [--out docs/mouth_and_eyelids.png] [--size 512] [--cell 120]
+                                           [--frames 100]
 
 Each row is one portrait (photos, paintings, an old photo, a cartoon, one photo turned to black
-and white, and scikit-image's astronaut, whose own teeth show), each column one expression built from the portrait's own landmarks (the mouth
-opened by a third, two thirds and fully; the eyes half and fully closed, the second at a smaller
-face); the first column is the source, the top row the driver's sketch of the first portrait. The
-face is zoomed from the brows to the chin.
+and white, and scikit-image's astronaut, whose own teeth show), each column one expression built
+from the portrait's own landmarks (the mouth opened by a third, two thirds and fully; the eyes half
+and fully closed, then closed in a face scaled to a third); the first column is the source, the
+top row the driver's sketch of the first portrait. The face is zoomed from the brows to the chin.
 
 Then prints what the painting costs per frame: the warp renderer at --size with the mouth
 interior and eyelids painted against the same renderer without them, on the first portrait driven
@@ -139,7 +140,8 @@ def main() -> None:
 
     shot = load_shot(PORTRAITS[0], args.size, detector)
     motions = np.concatenate([procedural_motion(name, shot.points, fps=25.0, duration=args.frames / 25.0,
-                                                image_size=(args.size, args.size)).points for name in ("talk", "blink")])
+                                                image_size=(args.size, args.size)).points
+                              for name in ("talk", "blink")])
     widest = np.repeat(target(shot.points, 1.0, 1.0)[None], args.frames // 2, axis=0)
     print(f"| warp render {args.size}x{args.size}, per frame | best ms | median ms | cpu ms |")
     print("| --- | --- | --- | --- |")

@@ -1,6 +1,9 @@
-"""A plausible mouth interior for the warp renderer, painted into the gap between the mouth's
-halves (see `jaws.py`): a cavity dark at the back and lighter near the lips, a tongue, a row of
-lower teeth and a row of upper teeth that follow the lips' curve, and a soft inner-lip edge.
+"""A plausible mouth interior for the warp renderer, painted where the mouth opens wider than in
+the source (inside the inner lips, or between the mouth's halves when the source shows its teeth,
+see `jaws.py`): a cavity dark at the back and lighter near the lips, a tongue, a row of lower teeth
+(in a wide-open mouth) and a row of upper teeth that follow the lips' curve, and a soft inner-lip
+edge. Painting functions take the frame, landmarks in its pixels and the face's scale, so they work
+at any resolution.
 
 Everything is measured along the mouth: `u` runs from corner 60 (0) to corner 64 (1), `v` is the
 distance in pixels below the corner-to-corner line, and the gap's top and bottom edges are curves
@@ -23,7 +26,7 @@ import numpy as np
 from talking_heads.landmarks.face_model import face_scale
 from talking_heads.landmarks.topology import INNER_LIPS, NOSE, OUTER_LIPS
 from talking_heads.synthesis.base import Shot
-from talking_heads.synthesis.jaws import MouthSplit
+from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis
 
 _SUBPIXEL_BITS = 4
 _LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
@@ -35,6 +38,8 @@ _TEETH_HIGHLIGHT = 0.9  # ...and at most this share of the face's highlights
 _TEETH_TINT = 0.35  # share of the skin's colour cast the teeth take
 _UPPER_SPAN, _LOWER_SPAN = 0.9, 0.75  # shares of the corner-to-corner width the teeth rows span
 _UPPER_TEETH_ANGLE, _LOWER_TEETH_ANGLE = np.pi / 10, np.pi / 12  # radians of the arch per tooth
+_UPPER_TEETH_SHARE, _LOWER_TEETH_SHARE = 0.4, 0.3  # of the gap's height the teeth rows take at most
+_LOWER_TEETH_FROM, _LOWER_TEETH_RAMP = 0.2, 0.12  # face units of opening: lower teeth start, then grow in fully
 _LOWER_TEETH_SHADE = 0.85  # the lower teeth lie deeper in the mouth's shadow
 _TONGUE = 0.42  # share of the gap the tongue fills at the middle
 _SAMPLE_SIZE = (24, 96)  # (height, width) of a stored teeth sample
@@ -94,6 +99,8 @@ class TeethSample:
 
 @dataclass(frozen=True)
 class MouthPalette:
+    """The interior's colours, taken from the portrait."""
+
     throat: np.ndarray  # (3,) float RGB, the darkest part: the back of the cavity
     walls: np.ndarray  # (3,) the cavity next to the lips
     tongue: np.ndarray  # (3,)
@@ -121,7 +128,7 @@ class MouthPalette:
 
 
 @dataclass(frozen=True)
-class Teeth:
+class _Teeth:
     """How much of each row of teeth to paint, in pixels at the middle of the mouth."""
 
     upper: float  # pixels of upper teeth below the gap's top edge
@@ -131,7 +138,39 @@ class Teeth:
     sample: TeethSample | None = None  # the portrait's own upper teeth, else they are synthesised
 
 
-def paint_mouth(frame: np.ndarray, outline: np.ndarray, palette: MouthPalette, teeth: Teeth, opacity: float,
+@dataclass(frozen=True)
+class TeethSizes:
+    """How far the teeth show in an open mouth, in face units, and whose teeth they are."""
+
+    upper: float  # upper teeth at most, what the source's own mouth shows included
+    lower: float  # lower teeth at most, in a wide-open mouth
+    strength: float = 1.0  # 0..1 opacity of the painted teeth
+    sample: TeethSample | None = None  # the portrait's own upper teeth (their height replaces `upper`)
+
+
+def paint_open_mouth(frame: np.ndarray, points: np.ndarray, halves: tuple[np.ndarray, np.ndarray] | None,
+                     scale: float, palette: MouthPalette, sizes: TeethSizes, opacity: float, feather: float) -> None:
+    """Paint the interior of the open mouth of landmarks `points` (68, 2; frame pixels, `scale`
+    pixels per face unit) onto `frame` (H, W, 3) uint8, in place: between the upper and lower
+    copies (3, 2) of the mouth's seam (`jaws.py`) where `halves` are given (the source's own mouth,
+    teeth and all, hangs from the lips above and below them), otherwise inside the whole inner lips.
+    The teeth fill what the source's halves do not show; lower teeth only show in a wide-open mouth."""
+    down = down_axis(points)
+    outline = np.array(points, np.float32)
+    if halves is not None:
+        outline[list(UPPER_LIP)], outline[list(LOWER_LIP)] = halves
+    shown = float(np.mean((outline[list(UPPER_LIP)] - points[list(UPPER_LIP)]) @ down))  # the source's upper half
+    shown_lower = float(np.mean((points[list(LOWER_LIP)] - outline[list(LOWER_LIP)]) @ down))  # and lower half
+    gap = float(np.mean((outline[list(LOWER_LIP)] - outline[list(UPPER_LIP)]) @ down))
+    upper = (sizes.sample.height if sizes.sample is not None else sizes.upper) * scale
+    wide = float(np.clip((gap / scale - _LOWER_TEETH_FROM) / _LOWER_TEETH_RAMP, 0, 1))
+    teeth = _Teeth(upper=max(0.0, min(_UPPER_TEETH_SHARE * gap, upper - shown)), upper_hidden=shown,
+                  lower=max(0.0, min(_LOWER_TEETH_SHARE * gap, wide * sizes.lower * scale - shown_lower)),
+                  strength=sizes.strength, sample=sizes.sample)
+    _paint_mouth(frame, outline, palette, teeth, opacity, feather)
+
+
+def _paint_mouth(frame: np.ndarray, outline: np.ndarray, palette: MouthPalette, teeth: _Teeth, opacity: float,
                 feather: float) -> None:
     """Paint the interior inside the inner lips of `outline` (68, 2; frame pixels) onto `frame`
     (H, W, 3) uint8, in place. opacity: 0..1; feather: pixels of blur on the inner-lip edge."""
@@ -219,7 +258,7 @@ def _outline(local: np.ndarray, samples: int = 32) -> np.ndarray:
     return np.concatenate([base + top[:, None] * axes.down, (base + bottom[:, None] * axes.down)[::-1]])
 
 
-def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, teeth: Teeth,
+def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, teeth: _Teeth,
               soft: float) -> np.ndarray:
     """The interior's colours over a patch (h, w) whose landmarks are `local` (68, 2), from the back
     to the front: the cavity, the tongue, the lower teeth, the upper teeth. -> (h, w, 3) float32"""
@@ -241,9 +280,9 @@ def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, 
         return layer
     arch = np.clip(1 - across ** 2, 0, 1) ** 0.6  # the teeth are longest in the middle
     if teeth.lower > 0:
-        _paint_teeth(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch, _TeethRow(
-            _LOWER_SPAN, _LOWER_TEETH_ANGLE, np.asarray(palette.teeth, np.float32) * _LOWER_TEETH_SHADE), teeth.strength,
-            soft)
+        lower_colour = np.asarray(palette.teeth, np.float32) * _LOWER_TEETH_SHADE
+        _paint_teeth(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch,
+                     _TeethRow(_LOWER_SPAN, _LOWER_TEETH_ANGLE, lower_colour), teeth.strength, soft)
     if teeth.upper > 0:
         from_root = mouth.v - mouth.top
         # The sample's rows: what the source already shows, then the rest.

@@ -9,8 +9,8 @@ looks up every pixel's affine map back into the source and samples the source wi
 `cv2.remap`. The inside of the mouth is attached to the jaws (`jaws.py`): what the source shows
 between its lips (teeth, say) is split into an upper half moving with the upper lip and a lower
 half moving with the lower lip. Where the mouth opens wider than in the source, the gap between
-the halves has no source pixels and is painted as a dark cavity (with a hint of teeth when the
-source shows none).
+the halves has no source pixels and is painted (`mouth.py`: teeth, tongue, cavity). A blink lowers
+the upper lid over the eye (`eyelids.py`) instead of squashing it.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from talking_heads.landmarks.face_model import face_scale
 from talking_heads.landmarks.retarget import mouth_opening
 from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, OUTER_LIPS
 from talking_heads.synthesis.base import Person, Renderer, Shot
-from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
+from talking_heads.synthesis.jaws import MouthSplit, meet_crossed_lips
 from talking_heads.synthesis.eyelids import open_lids, paint_lids
-from talking_heads.synthesis.mouth import MouthPalette, Teeth, TeethSample, paint_mouth
+from talking_heads.synthesis.mouth import MouthPalette, TeethSample, TeethSizes, paint_open_mouth
 from talking_heads.synthesis.triangulation import (ExactPatch, MeshLayout, WarpMaps, face_layout, follow_head,
                                                    mesh_triangles)
 
@@ -138,26 +138,16 @@ class WarpPerson(Person):
 
     def _paint_gap(self, frame: np.ndarray, points: np.ndarray, scale: float, upper: np.ndarray,
                    lower: np.ndarray) -> None:
-        """Paint the cavity into the gap between the mouth's halves (upper and lower seam copies
-        (3, 2) each); the teeth hint makes up only what the source's upper half does not show."""
+        """Paint the mouth's interior where the mouth opens wider than in the source: between the
+        mouth's halves (seam copies (3, 2) each) when the source shows teeth there, otherwise inside
+        the whole inner lips."""
         opening = float(mouth_opening(points.astype(np.float64))) / scale
         opacity = (opening - self.source_opening) / max(self.config.cavity_fade, 1e-6)
-        if opacity <= 0:
-            return
-        down = down_axis(points)
-        outline = points.copy()
-        if self.shows_teeth:  # the source's own mouth halves stay; the gap between them is painted
-            outline[list(UPPER_LIP)], outline[list(LOWER_LIP)] = upper, lower
-        shown = float(np.mean((outline[list(UPPER_LIP)] - points[list(UPPER_LIP)]) @ down))  # source's upper half
-        shown_lower = float(np.mean((points[list(LOWER_LIP)] - outline[list(LOWER_LIP)]) @ down))  # and lower
-        gap = float(np.mean((outline[list(LOWER_LIP)] - outline[list(UPPER_LIP)]) @ down))
-        config = self.config
-        full_upper = (self.teeth.height if self.teeth is not None else config.teeth_height) * scale
-        wide = np.clip((gap / scale - 0.2) / 0.12, 0, 1)  # lower teeth show only in a wide-open mouth
-        teeth = Teeth(upper=max(0.0, min(0.4 * gap, full_upper - shown)), upper_hidden=shown,
-                      lower=max(0.0, min(0.3 * gap, wide * config.lower_teeth_height * scale - shown_lower)),
-                      strength=config.teeth, sample=self.teeth)
-        paint_mouth(frame, outline, self.palette, teeth, opacity, config.cavity_feather * scale)
+        if opacity > 0:
+            config = self.config
+            teeth = TeethSizes(config.teeth_height, config.lower_teeth_height, config.teeth, self.teeth)
+            paint_open_mouth(frame, points, (upper, lower) if self.shows_teeth else None, scale, self.palette, teeth,
+                             opacity, config.cavity_feather * scale)
 
 
 def _mouth_box(points: np.ndarray) -> tuple[int, int, int, int]:
