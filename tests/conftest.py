@@ -9,8 +9,10 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _require(path: Path) -> Path:
+    """The suite fails, never skips, without its footage: a green run must have tested something."""
     if not path.exists():
-        pytest.skip(f"test footage not found: {path} (the shared data folder beside the project)")
+        pytest.fail(f"test footage not found: {path} (the shared data folder beside the project folder; "
+                    "the tests need its clips and portraits)", pytrace=False)
     return path
 
 

@@ -77,10 +77,6 @@ class WorkerClient:
                 process.wait(timeout)
         self._exited.wait(timeout)
 
-    def kill(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-
     def stderr_tail(self) -> list[str]:
         return list(self._stderr)
 

@@ -7,8 +7,9 @@ from bpy.props import EnumProperty, IntProperty, StringProperty
 from ..logic.job_args import Compute
 from ..package import ADDON_ID
 
-DEVICE_ITEMS = [("auto", "Auto", "A CUDA GPU when there is one, else the CPU"),
-                ("cuda", "CUDA", "An NVIDIA GPU"), ("cpu", "CPU", "The processor (slow for the neural renderer)")]
+DEVICE_ITEMS = [("auto", "Auto", "A CUDA GPU when there is one, then an Apple GPU, else the CPU"),
+                ("cuda", "CUDA", "An NVIDIA GPU"), ("mps", "Apple GPU", "Apple silicon's GPU (Metal)"),
+                ("cpu", "CPU", "The processor (slow for the neural renderer)")]
 PRECISION_ITEMS = [("auto", "Auto", "Half precision on GPUs, float32 on the CPU"),
                    ("float32", "Float32", ""), ("float16", "Float16", "GPUs only"), ("bfloat16", "BFloat16", "")]
 
