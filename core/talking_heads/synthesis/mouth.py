@@ -31,8 +31,9 @@ from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_
 _SUBPIXEL_BITS = 4
 _LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
 _UPPER_CURVE, _LOWER_CURVE = (60, 61, 62, 63, 64), (60, 67, 66, 65, 64)  # the inner lips, corner to corner
-_INSIDE_CHROMA, _TONGUE_CHROMA = 1.6, 0.8  # colourfulness of the cavity and tongue relative to the lips
-_TONGUE_SKIN = 0.8  # share of the skin's colour cast added to the tongue's (pale lips, a pink tongue)
+_INSIDE_CHROMA, _TONGUE_CHROMA = 1.6, 0.6  # colourfulness of the cavity and tongue relative to the lips
+_TONGUE_SKIN = 0.4  # share of the skin's colour cast added to the tongue's (pale lips, a pink tongue)
+_TONGUE_RED, _RED = 0.5, np.array([0.8, -0.3, -0.5])  # and a red as strong as the portrait's colours allow
 _TEETH_LIGHT = 1.0  # the teeth's brightness relative to the skin's...
 _TEETH_HIGHLIGHT = 0.9  # ...and at most this share of the face's highlights
 _TEETH_TINT = 0.35  # share of the skin's colour cast the teeth take
@@ -116,7 +117,9 @@ class MouthPalette:
         lip = _mean_colour(image, lips, fallback=(150, 80, 80))
         skin = _mean_colour(image, skin_mask, fallback=(180, 140, 120))
         flesh = lip.mean() + _INSIDE_CHROMA * (lip - lip.mean())  # the inside of the mouth is redder than the lips look
-        tongue = lip.mean() + _TONGUE_CHROMA * (lip - lip.mean()) + _TONGUE_SKIN * (skin - skin.mean())
+        cast = skin - skin.mean()  # the skin's colour cast: how colourful the portrait is, and which way
+        tongue = lip.mean() + _TONGUE_CHROMA * (lip - lip.mean()) + _TONGUE_SKIN * cast \
+            + _TONGUE_RED * float(np.linalg.norm(cast)) * _RED
         face = _polygon_mask(shape, cv2.convexHull(landmarks.astype(np.float32))[:, 0])
         highlight = float(np.percentile(image[face] @ _LUMINANCE, 95)) if face.any() else 230.0
         light = min(_TEETH_LIGHT * float(skin @ _LUMINANCE), _TEETH_HIGHLIGHT * highlight)
