@@ -7,7 +7,7 @@ Each row is one portrait (photos, paintings, an old photo, a cartoon, one photo 
 and white, and scikit-image's astronaut, whose own teeth show), each column one expression built
 from the portrait's own landmarks (the mouth opened by a third, two thirds and fully; the eyes half
 and fully closed, then closed in a face scaled to a third); the first column is the source, the
-top row the driver's sketch of the first portrait. The face is zoomed from the brows to the chin.
+top row the driver's sketch of the first portrait, labelled. The face is zoomed from the brows to the chin.
 
 Then prints what the painting costs per frame: the warp renderer at --size with the mouth
 interior and eyelids painted against the same renderer without them, on the first portrait driven
@@ -98,10 +98,10 @@ def contact_sheet(size: int, cell: int, detector) -> np.ndarray:
             source = shrunk(shot, share) if share != 1.0 else shot
             points = target(source.points, jaw, blink)
             frame = painted.prepare([source]).render(points[None])[0]
-            cells.append(label(face_zoom(frame, points, cell), text if index == 0 else ""))
-            sketches.append(face_zoom(draw_sketch(points, size), points, cell))
+            cells.append(face_zoom(frame, points, cell))
+            sketches.append(label(face_zoom(draw_sketch(points, size), points, cell), text))
         if index == 0:
-            rows.append(np.hstack([label(sketches[0], "driver"), *sketches[1:]]))
+            rows.append(np.hstack(sketches))
         rows.append(np.hstack([label(cells[0], name.partition(":")[0].removesuffix(".jpg")
                                      + (" grey" if name.endswith(":grey") else "")), *cells[1:]]))
     return np.vstack(rows)

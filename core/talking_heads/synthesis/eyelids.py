@@ -25,6 +25,7 @@ _LID_SKIN = 0.5  # share of the distance from the open lid up to the brow that s
 _MIN_LID_SKIN = 0.06  # face units of that skin at least
 _LID_MARGIN = 0.03  # face units above the open lid's edge at least that are not used as lid skin
 _MAX_LASH_SHARE = 0.4  # share of the unfolding skin that may be left out as lashes at most
+_DARK_LID, _LIFT = 0.55, 0.6  # lid pixels darker than this share of the clear skin are lifted by up to this share
 _CLEAR_SKIN = 0.85  # above the lid's lashes the skin is this light relative to the lightest above the eye
 _LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
 _LASH_WIDTH = 0.01  # face units: half-width of the painted lash line
@@ -120,12 +121,18 @@ def _lower_lid(frame: np.ndarray, lids: Lids, corners: tuple[int, int], upper: t
     band_top = open_at - skin
     # The band from the skin's top down to the lid's edge shows the skin above the open lid,
     # stretched; the open lid's own edge and lashes are left out, as landmarks may sit inside the eye.
-    left_out = np.minimum(_lash_band(frame, axes, opened, skin, scale), travel)
+    band, clear_skin = _lash_band(frame, axes, opened, skin, scale)
+    left_out = np.minimum(band, travel)
     source_v = band_top + (v - band_top) * (skin - left_out) / (skin + travel)
     shift = np.where(inside & (v > band_top), source_v - v, 0.0).astype(np.float32)  # pixels up to sample from
     patch = frame[low[1]:high[1], low[0]:high[0]]
     lid = cv2.remap(frame, xs + shift * axes.down[0], ys + shift * axes.down[1], cv2.INTER_LINEAR,
                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    # Lashes and make-up that still darken the stretched skin are lifted towards the clear skin above.
+    clear_light = max(float(clear_skin @ _LUMINANCE), 1.0)
+    in_band = np.clip((v - band_top) / (0.5 * skin), 0, 1)  # fading in from the skin's top
+    lift = _LIFT * in_band * np.clip(1 - (lid @ _LUMINANCE) / (_DARK_LID * clear_light), 0, 1)
+    lid += lift[..., None] * (clear_skin - lid)
     cover = np.clip(edge - v + 0.5, 0, 1) * inside * (travel > 0)  # anti-aliased lid edge
     lash_width = max(_LASH_WIDTH * scale, 0.7)
     lash = np.exp(-((v - edge + 0.6 * lash_width) / lash_width) ** 2) * taper * np.clip(travel / lash_width, 0, 1)
@@ -134,10 +141,11 @@ def _lower_lid(frame: np.ndarray, lids: Lids, corners: tuple[int, int], upper: t
     patch[...] = np.clip(result + 0.5, 0, 255).astype(np.uint8)
 
 
-def _lash_band(frame: np.ndarray, axes: _EyeAxes, opened: np.ndarray, skin: float, scale: float) -> float:
+def _lash_band(frame: np.ndarray, axes: _EyeAxes, opened: np.ndarray, skin: float,
+               scale: float) -> tuple[float, np.ndarray]:
     """Pixels above the open lid that its lashes and shadow darken: up to where the skin, seen in
     the middle of the eye, comes within reach of its lightest (at least `_LID_MARGIN`, at most
-    `_MAX_LASH_SHARE` of the unfolding `skin`)."""
+    `_MAX_LASH_SHARE` of the unfolding `skin`); and that lightest skin's colour (3,)."""
     u = np.array([0.35, 0.5, 0.65], np.float32)
     above = np.linspace(0.0, skin, max(int(skin), 2), dtype=np.float32)  # (n,) pixels above the open lid
     rows_u = np.broadcast_to(u, (len(above), 3))
@@ -146,7 +154,8 @@ def _lash_band(frame: np.ndarray, axes: _EyeAxes, opened: np.ndarray, skin: floa
     profile = (light @ _LUMINANCE).mean(axis=1)  # (n,) from the lid upwards
     clear = np.flatnonzero(profile >= _CLEAR_SKIN * profile.max())
     band = float(above[clear[0]]) if len(clear) else 0.0
-    return float(np.clip(band, _LID_MARGIN * scale, _MAX_LASH_SHARE * skin))
+    clear_skin = light[int(np.argmax(profile))].mean(axis=0)
+    return float(np.clip(band, _LID_MARGIN * scale, _MAX_LASH_SHARE * skin)), clear_skin
 
 
 def _lid_curve(u_points: np.ndarray, v_points: np.ndarray, u: np.ndarray) -> np.ndarray:
