@@ -37,7 +37,7 @@ _TONGUE_RED, _RED = 0.5, np.array([0.8, -0.3, -0.5])  # and a red as strong as t
 _TEETH_LIGHT = 1.0  # the teeth's brightness relative to the skin's...
 _TEETH_HIGHLIGHT = 0.9  # ...and at most this share of the face's highlights
 _TEETH_TINT = 0.35  # share of the skin's colour cast the teeth take
-_UPPER_SPAN, _LOWER_SPAN = 0.9, 0.75  # shares of the corner-to-corner width the teeth rows span
+_UPPER_SPAN, _LOWER_SPAN = 0.8, 0.62  # shares of the corner-to-corner width the teeth rows span
 _UPPER_TEETH_ANGLE, _LOWER_TEETH_ANGLE = np.pi / 10, np.pi / 12  # radians of the arch per tooth
 _UPPER_TEETH_SHARE, _LOWER_TEETH_SHARE = 0.4, 0.3  # of the gap's height the teeth rows take at most
 _LOWER_TEETH_FROM, _LOWER_TEETH_RAMP = 0.2, 0.12  # face units of opening: lower teeth start, then grow in fully
@@ -326,7 +326,7 @@ def _paint_teeth(layer: np.ndarray, mouth: _MouthFrame, from_root: np.ndarray, l
     tip = length * (1 - 0.18 * (2 * within - 1) ** 2)  # rounded tooth corners: small notches at the tips
     shown = np.clip((tip - from_root) / soft + 0.5, 0, 1) * np.clip(from_root / soft + 0.5, 0, 1)
     shown *= (np.abs(across) < 1) * strength
-    back = 1 - 0.5 * across ** 2  # the back teeth lie in shadow
+    back = 1 - 0.6 * across ** 2  # the back teeth lie in shadow
     if row.sample is not None and row.rows is not None:
         h, w = row.sample.texture.shape[:2]
         teeth = cv2.remap(row.sample.texture, (u * (w - 1)).astype(np.float32),
