@@ -65,6 +65,11 @@ def shrunk(shot: Shot, share: float) -> Shot:
     return Shot(image, (shot.points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32))
 
 
+def renderer(size: int, **options) -> WarpRenderer:
+    """The warp renderer for size x size crops, with `options` of WarpConfig."""
+    return WarpRenderer(WarpConfig(resolution=size, **options))
+
+
 def face_zoom(image: np.ndarray, points: np.ndarray, cell: int) -> np.ndarray:
     """The square from above the brows to under the chin, resized to cell x cell."""
     top, bottom = float(points[17:27, 1].min()), float(points[8, 1])
@@ -89,7 +94,7 @@ def label(image: np.ndarray, text: str) -> np.ndarray:
 
 def contact_sheet(size: int, cell: int, detector) -> np.ndarray:
     """The sheet described above: (rows * cell, columns * cell, 3) uint8."""
-    painted = WarpRenderer(WarpConfig(resolution=size))
+    painted = renderer(size)
     rows = []
     for index, name in enumerate(PORTRAITS):
         shot = load_shot(name, size, detector)
@@ -111,8 +116,8 @@ def painting_cost(shot: Shot, track: np.ndarray, repeats: int = 9) -> dict[str, 
     """Per-frame render seconds (best wall, median wall, best CPU) of a track (T, 68, 2) with and
     without the painted mouth and lids, the two alternated."""
     size = shot.image.shape[0]
-    people = {"painted": WarpRenderer(WarpConfig(resolution=size)).prepare([shot]),
-              "plain": WarpRenderer(WarpConfig(resolution=size, mouth_cavity=False, eyelids=False)).prepare([shot])}
+    people = {"painted": renderer(size).prepare([shot]),
+              "plain": renderer(size, mouth_cavity=False, eyelids=False).prepare([shot])}
     wall: dict[str, list[float]] = {name: [] for name in people}
     cpu: dict[str, list[float]] = {name: [] for name in people}
     for _ in range(repeats):
