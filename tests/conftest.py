@@ -29,3 +29,14 @@ def clips_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def portraits_dir(shared_data: Path) -> Path:
     return _require(shared_data / "portraits")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_config_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Outputs are signed with a key made once per installation in the user's config folder:
+    the tests make theirs in a temporary folder, never in the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("config")
+    os.environ["XDG_CONFIG_HOME"] = str(folder)
+    return folder

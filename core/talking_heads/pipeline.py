@@ -24,10 +24,12 @@ from talking_heads.devices import DeviceName, PrecisionName
 from talking_heads.errors import Cancelled, InputError, OutputError
 from talking_heads.landmarks import (CropTransform, LandmarkDetector, PasteBack, crop_for_points, detect_largest_face,
                                      draw_sketch, make_detector, stable_crops)
+from talking_heads.landmarks.detect import BACKENDS
 from talking_heads.landmarks.driver import MOTION_PREFIX, DriverSpec, MotionOptions, driver_motion, resample
 from talking_heads.landmarks.motions import MOTIONS
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.options import Options, check, option
+from talking_heads.provenance.signing import CERT_VARIABLE, KEY_VARIABLE, load_identity
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 from talking_heads.synthesis import RENDERERS, RendererOptions, choose_renderer, create_renderer
 from talking_heads.synthesis.base import Person, Shot
@@ -94,6 +96,15 @@ class AnimateJob(Options):
     precision: str = option("auto", choices=PRECISIONS, help="auto, float32, float16 or bfloat16")
     batch_size: int = option(8, flag="batch", at_least=1, at_most=1024, help="frames rendered at once")
     resume: bool = option(False, help="continue a PNG sequence where it stopped")
+    backend: str = option("auto", choices=BACKENDS, help="landmark detector for the portrait and a driver clip: "
+                          "mediapipe (fit for commercial work), fan, dlib, or auto (the first whose model is here)")
+    watermark: bool = option(True, help="embed the invisible watermark in every frame; --no-watermark leaves it "
+                                        "out (the metadata label and content credentials stay)")
+    signing_cert: Path | None = option(None, metavar="PEM", help="the studio's certificate chain that signs the "
+                                       f"content credentials (default: ${CERT_VARIABLE}, else this installation's "
+                                       "own key, not a trusted signer)")
+    signing_key: Path | None = option(None, metavar="PEM",
+                                      help=f"the private key of --signing-cert (default: ${KEY_VARIABLE})")
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,7 @@ def check_job(job: AnimateJob) -> DriverSpec:
         raise InputError("--resume cannot be combined with a side-by-side video")
     if job.side_by_side is not None:
         _check_video_output(job.side_by_side, "--side-by-side")
+    load_identity(job.signing_cert, job.signing_key)
     return spec
 
 
@@ -240,7 +252,8 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     spec = check_job(job)
     choice = choose_renderer(job.renderer, person_file=job.person, checkpoint=job.checkpoint)
     log.info("renderer: %s (%s)", choice.name, choice.reason)
-    get_detector = functools.cache(lambda: detector or make_detector("auto"))
+    get_detector = functools.cache(lambda: detector if detector is not None and job.backend in ("auto", detector.name)
+                                   else make_detector(job.backend))
 
     def prepare() -> tuple[Portrait, Person]:
         renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
@@ -253,10 +266,10 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=get_detector, retarget_config=job.retarget,
                            motion=MotionOptions(job.motion_duration, job.motion_intensity, job.fps or 25.0),
-                           track_cache=job.track_cache, progress=progress, cancelled=cancelled)
+                           track_cache=job.track_cache, frames=job.frames, progress=progress, cancelled=cancelled)
     fps = job.fps or motion.fps
-    points = resample(_frame_range(motion.points, job.frames), motion.fps, fps)
-    driver_points = resample(_frame_range(motion.driver_points, job.frames), motion.fps, fps)
+    points = resample(_frame_range(motion.points, job.frames, motion.first), motion.fps, fps)
+    driver_points = resample(_frame_range(motion.driver_points, job.frames, motion.first), motion.fps, fps)
     skip = media.count_finished_frames(job.output) if job.resume else 0
     if skip:
         log.info("resuming: %d of %d frames already in %s", skip, len(points), job.output)
@@ -271,10 +284,11 @@ def _file_identity(path: Path | None) -> tuple[str, int] | None:
     return str(Path(path).resolve()), Path(path).stat().st_mtime_ns
 
 
-def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarray:
+def _frame_range(points: np.ndarray, frames: tuple[int, int] | None, first: int = 0) -> np.ndarray:
+    """The driver frames [start, stop) of `points`, whose first is driver frame `first`."""
     if frames is None:
         return points
-    start, stop = frames
+    start, stop = frames[0] - first, frames[1] - first
     if start >= len(points):
         raise InputError(f"frame range starts at {start} but the driver has {len(points)} frames")
     return points[start:stop]
@@ -311,8 +325,12 @@ def _write(job: AnimateJob, frames: Iterator[np.ndarray], total: int, fps: float
            driver_points: np.ndarray, progress: ProgressFn, on_frame: FrameCallback | None,
            skip: int) -> AnimateResult:
     """Write the frames (after the `skip` already present) to the output and the side-by-side."""
+    driver_file = [("driver", Path(job.driver))] if Path(job.driver).is_file() else []
     label = media.SyntheticLabel(renderer=renderer, details={"source": Path(job.sources[0]).name,
-                                                             "driver": Path(job.driver).name})
+                                                             "driver": Path(job.driver).name},
+                                 inputs=(("portrait", Path(job.sources[0])), *driver_file), watermark=job.watermark,
+                                 signing=load_identity(job.signing_cert, job.signing_key))
+    log.info("content credentials: %s", label.signing.describe())
     sequence = is_sequence_output(job.output)
     written, size = skip, (0, 0)
     with ExitStack() as stack:

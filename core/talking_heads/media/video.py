@@ -118,7 +118,8 @@ class VideoReader:
 
 
 class Mp4Writer:
-    """Writes frames to an H.264 MP4 with the provenance label in its metadata.
+    """Writes frames to an H.264 MP4 with the provenance label in its metadata; with a label, the
+    frames are watermarked and the finished file carries signed content credentials.
 
     Frames go to a temporary file that is renamed when the writer closes, also after an error
     or a cancel elsewhere, so the frames already written are kept as a playable video. Before
@@ -160,6 +161,8 @@ class Mp4Writer:
             self._open(even.shape[1], even.shape[0])
         elif (even.shape[1], even.shape[0]) != self._size:
             raise ValueError(f"frame size {width}x{height} differs from the video's {self._size}")
+        if self.label is not None:
+            even = self.label.mark(even)
         try:
             self._encoder.send(np.ascontiguousarray(even))
         except (OSError, RuntimeError):
@@ -181,6 +184,8 @@ class Mp4Writer:
         if written != self.frame_count:
             self._temporary.unlink(missing_ok=True)
             raise OutputError(f"cannot write {self.path}: {_write_failure(self.path)}")
+        if self.label is not None:
+            self.label.seal(self._temporary, self.path.name)
         os.replace(self._temporary, self.path)
 
     def _discard(self) -> None:
