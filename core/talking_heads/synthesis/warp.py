@@ -24,8 +24,8 @@ from talking_heads.landmarks.face_model import face_scale
 from talking_heads.landmarks.retarget import mouth_opening
 from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, OUTER_LIPS
 from talking_heads.synthesis.base import Person, Renderer, Shot
-from talking_heads.synthesis.jaws import MouthSplit, meet_crossed_lips
 from talking_heads.synthesis.eyelids import open_lids, paint_lids
+from talking_heads.synthesis.jaws import MouthSplit, meet_crossed_lips
 from talking_heads.synthesis.mouth import MouthPalette, TeethSample, TeethSizes, paint_open_mouth
 from talking_heads.synthesis.triangulation import (ExactPatch, MeshLayout, WarpMaps, face_layout, follow_head,
                                                    mesh_triangles)
@@ -43,7 +43,7 @@ class WarpConfig:
     anchor_scale: float = 1.3  # fixed points on an ellipse this much larger hold the background beyond it still
     mouth_cavity: bool = True  # paint a cavity in the gap where the mouth opens wider than in the source
     cavity_fade: float = 0.03  # face units of extra opening over which the cavity fades in
-    cavity_feather: float = 0.012  # face units: blur of the cavity's edge
+    cavity_feather: float = 0.012  # face units: blur of the inner-lip edge
     teeth: float = 1.0  # opacity of the painted teeth, 0 = none
     teeth_height: float = 0.06  # face units the upper teeth show at most, the source's own included
     lower_teeth_height: float = 0.05  # face units the lower teeth show at most, in a wide-open mouth
