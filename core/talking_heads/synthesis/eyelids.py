@@ -3,9 +3,10 @@
 The warp is given the target landmarks with each closing upper lid kept at its open place (the
 source's lid carried by the similarity of the eye's corners), so the eye, iris and all, keeps its
 shape. Then `paint_lids` stretches the skin between the brow and the open lid down to the
-target's lid line, as the lid unfolds when it closes: the lid's own lash line travels down with
-it, skin covers the eye, and a soft lash line is drawn along the lid's edge. Everything is
-measured in the frame's pixels and the face's scale, so it works at any resolution.
+target's lid line, as the lid unfolds when it closes: skin covers the eye (the open lid's own
+lashes and shadow left out, what still darkens it lifted towards the clear skin above) and a soft
+lash line is drawn along the lid's new edge. Everything is measured in the frame's pixels and the
+face's scale, so it works at any resolution.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def open_lids(target: np.ndarray, source: np.ndarray) -> Lids | None:
     eyes = []
     for index, (corners, upper, _, _) in enumerate(_EYES):
         lid = apply_similarity(*similarity(source[list(corners)], target[list(corners)]), source[list(upper)])
-        down = _down(target, corners)
+        down = _EyeAxes.of(target[corners[0]], target[corners[1]]).down
         travel = (target[list(upper)] - lid) @ down  # (2,) pixels each lid point is lowered by
         if travel.max() > _MIN_TRAVEL:
             opened[list(upper)] = np.where((travel > 0)[:, None], lid, target[list(upper)])
@@ -163,14 +164,6 @@ def _lid_curve(u_points: np.ndarray, v_points: np.ndarray, u: np.ndarray) -> np.
     at v = 0: the cubic v = u (1 - u) (a + b u) through them, evaluated at `u` (...)."""
     basis = u_points * (1 - u_points)
     system = np.stack([basis, basis * u_points], axis=1)  # (2, 2)
-    try:
-        a, b = np.linalg.solve(system, v_points)
-    except np.linalg.LinAlgError:
-        a, b = float(np.mean(v_points / np.maximum(basis, 1e-3))), 0.0
+    a, b = np.linalg.lstsq(system, v_points, rcond=1e-3)[0]  # the least-norm fit if the points nearly coincide
     return (u * (1 - u) * (a + b * u)).astype(np.float32)
 
-
-def _down(points: np.ndarray, corners: tuple[int, int]) -> np.ndarray:
-    """Unit vector (2,) perpendicular to an eye's corner-to-corner line, pointing down the face."""
-    chord = (points[corners[1]] - points[corners[0]]).astype(np.float64)
-    return np.array([-chord[1], chord[0]]) / max(float(np.linalg.norm(chord)), 1e-6)
