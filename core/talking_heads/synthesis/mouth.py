@@ -43,9 +43,23 @@ _UPPER_TEETH_SHARE, _LOWER_TEETH_SHARE = 0.4, 0.3  # of the gap's height the tee
 _LOWER_TEETH_FROM, _LOWER_TEETH_RAMP = 0.2, 0.12  # face units of opening: lower teeth start, then grow in fully
 _LOWER_TEETH_SHADE = 0.85  # the lower teeth lie deeper in the mouth's shadow
 _TONGUE = 0.42  # share of the gap the tongue fills at the middle
+_GRAIN_BLUR = 1.0  # pixels: what a blur this wide removes from the skin is its grain
+_CHEEKS = ((1, 2, 3, 48, 31, 40, 41), (15, 14, 13, 54, 35, 47, 46))  # under each eye, beside the nose and mouth
+_MAD_TO_SIGMA = 1.4826  # a normal spread's standard deviation per median absolute deviation
 _SAMPLE_SIZE = (24, 96)  # (height, width) of a stored teeth sample
 _TEETH_CONTRAST = 1.2  # a teeth sample is this much lighter than the lips...
 _TEETH_SHARE = 0.6  # ...over at least this share of its middle
+
+
+def _tileable_grain(size: int = 64) -> np.ndarray:
+    """A (size, size) float32 noise of unit variance, softened over a pixel, that tiles seamlessly."""
+    noise = np.random.default_rng(0).standard_normal((size, size))
+    for axis in (0, 1):  # a [1 2 1] / 4 blur that wraps round
+        noise = (np.roll(noise, 1, axis) + 2 * noise + np.roll(noise, -1, axis)) / 4
+    return (noise / noise.std()).astype(np.float32)
+
+
+_NOISE = _tileable_grain()
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class MouthPalette:
     walls: np.ndarray  # (3,) the cavity next to the lips
     tongue: np.ndarray  # (3,)
     teeth: np.ndarray  # (3,)
+    grain: float = 0.0  # the portrait's fine texture (film grain, canvas, brush strokes): its contrast
 
     @classmethod
     def from_face(cls, image: np.ndarray, landmarks: np.ndarray, teeth: TeethSample | None = None) -> MouthPalette:
@@ -127,7 +142,21 @@ class MouthPalette:
         own = teeth.colour if teeth is not None else np.clip(light + tint, 0, 255)
         flesh = np.clip(flesh, 0, 255)
         return cls(throat=0.08 * lip + 2.0, walls=0.42 * flesh, tongue=0.8 * np.clip(tongue, 0, 255),
-                   teeth=own)
+                   teeth=own, grain=_grain(image, landmarks))
+
+
+
+def _grain(image: np.ndarray, landmarks: np.ndarray) -> float:
+    """The contrast of a crop's fine texture on the cheeks (68-point landmarks (68, 2)): the robust
+    spread of what a one-pixel blur removes, relative to the cheeks' brightness."""
+    cheeks = np.zeros(image.shape[:2], bool)
+    for cheek in _CHEEKS:
+        cheeks |= _polygon_mask(image.shape[:2], landmarks[list(cheek)])
+    if not cheeks.any():
+        return 0.0
+    grey = image.astype(np.float32) @ _LUMINANCE
+    detail = (grey - cv2.GaussianBlur(grey, (0, 0), _GRAIN_BLUR))[cheeks]
+    return _MAD_TO_SIGMA * float(np.median(np.abs(detail))) / max(float(grey[cheeks].mean()), 1.0)
 
 
 @dataclass(frozen=True)
@@ -264,7 +293,8 @@ def _outline(local: np.ndarray, samples: int = 32) -> np.ndarray:
 def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, teeth: _Teeth,
               soft: float) -> np.ndarray:
     """The interior's colours over a patch (h, w) whose landmarks are `local` (68, 2), from the back
-    to the front: the cavity, the tongue, the lower teeth, the upper teeth. -> (h, w, 3) float32"""
+    to the front: the cavity, the tongue, the lower teeth, the upper teeth; then the portrait's
+    grain over them. -> (h, w, 3) float32"""
     mouth = _MouthFrame.of(shape, local)
     walls, throat, tongue_colour = (np.asarray(c, np.float32) for c in (palette.walls, palette.throat, palette.tongue))
     across = 2 * mouth.u - 1  # -1 .. 1 from corner to corner
@@ -279,14 +309,12 @@ def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, 
     lit = 0.5 + 0.6 * np.sqrt(below_top) - 0.25 * below_top ** 4  # dark at the back, in the lip's shadow at the front
     groove = 1 - 0.12 * np.exp(-(across * mouth.width / max(0.08 * mouth.width, 1.0)) ** 2)  # the midline
     layer += tongue * (tongue_colour * (lit * groove * (1 - 0.4 * across ** 2))[..., None] - layer)
-    if teeth.strength <= 0:
-        return layer
     arch = np.clip(1 - across ** 2, 0, 1) ** 0.6  # the teeth are longest in the middle
-    if teeth.lower > 0:
+    if teeth.strength > 0 and teeth.lower > 0:
         lower_colour = np.asarray(palette.teeth, np.float32) * _LOWER_TEETH_SHADE
         _paint_teeth(layer, mouth, mouth.bottom - mouth.v, teeth.lower * arch,
                      _TeethRow(_LOWER_SPAN, _LOWER_TEETH_ANGLE, lower_colour), teeth.strength, soft)
-    if teeth.upper > 0:
+    if teeth.strength > 0 and teeth.upper > 0:
         from_root = mouth.v - mouth.top
         # The sample's rows: what the source already shows, then the rest.
         rows = None if teeth.sample is None else (teeth.upper_hidden * arch + from_root) / np.maximum(
@@ -294,6 +322,10 @@ def _interior(shape: tuple[int, int], local: np.ndarray, palette: MouthPalette, 
         _paint_teeth(layer, mouth, from_root, teeth.upper * arch, _TeethRow(
             _UPPER_SPAN, _UPPER_TEETH_ANGLE, np.asarray(palette.teeth, np.float32), teeth.sample, rows),
             teeth.strength, soft)
+    if palette.grain > 0:  # the portrait's grain over it all, fixed to the mouth so it moves with it
+        offsets = np.stack([mouth.u * mouth.width, mouth.v], axis=-1).astype(np.float32)
+        layer *= 1 + palette.grain * cv2.remap(_NOISE, offsets[..., 0], offsets[..., 1], cv2.INTER_LINEAR,
+                                               borderMode=cv2.BORDER_WRAP)[..., None]
     return layer
 
 

@@ -1,6 +1,8 @@
 """The warp renderer's painted mouth interior (teeth, tongue, cavity) and eyelids."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -133,6 +135,26 @@ def test_interior_takes_the_portraits_palette(photo, grey, painting):
         assert cast @ skin_cast > 0 and np.abs(cast).max() < np.abs(skin_cast).max()
     warm, cool = interior(painting)[2:8].mean(axis=0), interior(photo)[2:8].mean(axis=0)
     assert (warm[0] - warm[2]) / warm.mean() > (cool[0] - cool[2]) / cool.mean()  # a warm painting, warmer teeth
+
+
+def test_interior_takes_the_portraits_grain(portraits_dir):
+    """A painting's cracked varnish carries into the painted interior; a smooth picture's does not."""
+    painting = _crop(media.read_image(portraits_dir / "s9.jpg"))
+    smooth = Shot(cv2.GaussianBlur(painting.image, (0, 0), 2.0), painting.points)
+    grainy, plain = WarpRenderer().prepare([painting]), WarpRenderer().prepare([smooth])
+    assert plain.palette.grain < 0.3 * grainy.palette.grain
+
+    target = _opened(painting.points, 1.0)
+    inside = np.zeros((SIZE, SIZE), np.uint8)
+    cv2.fillPoly(inside, [np.round(target[list(range(60, 68))]).astype(np.int32)], 1)
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
+    frame = grainy.render(target[None])[0].astype(np.float32)
+    grain = grainy.palette.grain
+    grainy.palette = replace(grainy.palette, grain=0.0)
+    without = grainy.render(target[None])[0].astype(np.float32)
+    # The grain's contrast in the painted interior is the portrait's, within rounding.
+    contrast = ((frame - without) @ _LUMINANCE)[inside].std() / (without @ _LUMINANCE)[inside].mean()
+    assert 0.5 * grain < contrast < 2 * grain
 
 
 def test_own_teeth_are_reused_when_a_shot_shows_them(smiling, photo):
