@@ -162,8 +162,12 @@ def _lash_band(frame: np.ndarray, axes: _EyeAxes, opened: np.ndarray, skin: floa
 def _lid_curve(u_points: np.ndarray, v_points: np.ndarray, u: np.ndarray) -> np.ndarray:
     """A smooth lid from corner to corner through two points (u, v) (2,) each, where both corners lie
     at v = 0: the cubic v = u (1 - u) (a + b u) through them, evaluated at `u` (...)."""
-    basis = u_points * (1 - u_points)
-    system = np.stack([basis, basis * u_points], axis=1)  # (2, 2)
-    a, b = np.linalg.lstsq(system, v_points, rcond=1e-3)[0]  # the least-norm fit if the points nearly coincide
+    (u1, u2), (v1, v2) = np.asarray(u_points, np.float64), np.asarray(v_points, np.float64)
+    first, second = max(u1 * (1 - u1), 1e-3), max(u2 * (1 - u2), 1e-3)
+    if abs(u2 - u1) < 1e-2:  # the two points (nearly) coincide: a plain arch through their middle
+        a, b = (v1 / first + v2 / second) / 2, 0.0
+    else:  # solve a + b u = v / (u (1 - u)) at both points
+        b = (v2 / second - v1 / first) / (u2 - u1)
+        a = v1 / first - b * u1
     return (u * (1 - u) * (a + b * u)).astype(np.float32)
 
