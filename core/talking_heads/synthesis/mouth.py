@@ -124,8 +124,9 @@ class MouthPalette:
 
     @classmethod
     def from_face(cls, image: np.ndarray, landmarks: np.ndarray, teeth: TeethSample | None = None) -> MouthPalette:
-        """Sample the lips (outer minus inner polygon) and the nose's skin of a crop (S, S, 3) uint8
-        with landmarks (68, 2); the teeth take the portrait's own teeth colour where given."""
+        """Sample the lips (outer minus inner polygon), the nose's skin and the cheeks' grain of a crop
+        (S, S, 3) uint8 with landmarks (68, 2); the teeth take the portrait's own teeth colour where
+        given."""
         shape = image.shape[:2]
         lips = _polygon_mask(shape, landmarks[list(OUTER_LIPS)]) & ~_polygon_mask(shape, landmarks[list(INNER_LIPS)])
         skin_mask = _polygon_mask(shape, cv2.convexHull(landmarks[list(NOSE)].astype(np.float32))[:, 0])
@@ -143,7 +144,6 @@ class MouthPalette:
         flesh = np.clip(flesh, 0, 255)
         return cls(throat=0.08 * lip + 2.0, walls=0.42 * flesh, tongue=0.8 * np.clip(tongue, 0, 255),
                    teeth=own, grain=_grain(image, landmarks))
-
 
 
 def _grain(image: np.ndarray, landmarks: np.ndarray) -> float:
@@ -197,13 +197,13 @@ def paint_open_mouth(frame: np.ndarray, points: np.ndarray, halves: tuple[np.nda
     upper = (sizes.sample.height if sizes.sample is not None else sizes.upper) * scale
     wide = float(np.clip((gap / scale - _LOWER_TEETH_FROM) / _LOWER_TEETH_RAMP, 0, 1))
     teeth = _Teeth(upper=max(0.0, min(_UPPER_TEETH_SHARE * gap, upper - shown)), upper_hidden=shown,
-                  lower=max(0.0, min(_LOWER_TEETH_SHARE * gap, wide * sizes.lower * scale - shown_lower)),
-                  strength=sizes.strength, sample=sizes.sample)
+                   lower=max(0.0, min(_LOWER_TEETH_SHARE * gap, wide * sizes.lower * scale - shown_lower)),
+                   strength=sizes.strength, sample=sizes.sample)
     _paint_mouth(frame, outline, palette, teeth, opacity, feather)
 
 
 def _paint_mouth(frame: np.ndarray, outline: np.ndarray, palette: MouthPalette, teeth: _Teeth, opacity: float,
-                feather: float) -> None:
+                 feather: float) -> None:
     """Paint the interior inside the inner lips of `outline` (68, 2; frame pixels) onto `frame`
     (H, W, 3) uint8, in place. opacity: 0..1; feather: pixels of blur on the inner-lip edge."""
     pad = int(np.ceil(3 * feather)) + 2
