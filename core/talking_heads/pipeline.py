@@ -25,8 +25,8 @@ from talking_heads.landmarks.driver import DriverSpec, MotionOptions, driver_mot
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 from talking_heads.synthesis import RendererOptions, choose_renderer, create_renderer
-from talking_heads.synthesis.base import Person, Shot
-from talking_heads.synthesis.masks import face_mask, square_mask
+from talking_heads.synthesis.base import Person, Renderer, Shot
+from talking_heads.synthesis.masks import face_mask
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Portrait:
     image: np.ndarray  # (H, W, 3) the picture that moves
     points: np.ndarray  # (68, 2) its landmarks
     crop: CropTransform  # its face crop (the first shot's)
-    shots: list[Shot]  # every source, cropped at the renderer's resolution
+    shots: list[Shot]  # every source, cut out by the renderer's crop at the first one's size
 
 
 class PersonCache:
@@ -154,10 +154,14 @@ def is_sequence_output(output: Path) -> bool:
     return output.suffix == "" or output.is_dir()
 
 
-def load_portrait(sources: list[Path], resolution: int, detector: LandmarkDetector) -> Portrait:
+def load_portrait(sources: list[Path], framing: int | Renderer, detector: LandmarkDetector) -> Portrait:
+    """Read and detect the portrait and its other shots, each cut out by the renderer's crop (or
+    the square face crop of `framing` pixels); every shot takes the first one's size."""
     images = [media.read_image(path) for path in sources]
     faces = [detect_largest_face(detector, image, Path(path).name) for image, path in zip(images, sources)]
-    crops = [crop_for_points(face.points, resolution) for face in faces]
+    crops = [framing.crop(face.points) if isinstance(framing, Renderer) else crop_for_points(face.points, framing)
+             for face in faces]
+    crops = [dataclasses.replace(crop, size=crops[0].size) for crop in crops]
     shots = [Shot(crop.crop(image), crop.to_crop(face.points)) for crop, image, face in zip(crops, images, faces)]
     return Portrait(images[0], faces[0].points, crops[0], shots)
 
@@ -177,7 +181,7 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
 
     def prepare() -> tuple[Portrait, Person]:
         renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
-        portrait = load_portrait(job.sources, renderer.resolution, get_detector())
+        portrait = load_portrait(job.sources, renderer, get_detector())
         return portrait, renderer.prepare(portrait.shots)
 
     key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
@@ -214,15 +218,16 @@ def _frame_range(points: np.ndarray, frames: tuple[int, int] | None) -> np.ndarr
 
 
 def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
-                   batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
+                  batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
     """Yields one output frame per landmark set from `skip` on: the crop, or the portrait with
-    the crop pasted back. A person that renders its whole crop, background included, keeps the
-    portrait's own crop (the face moves inside it, the background stays); otherwise the crop
-    follows the face, smoothed over time."""
+    the crop pasted back. A person that renders its whole crop, background included (the warp),
+    keeps the portrait's own crop: the head moves inside it, its border stays put, and the crop
+    replaces its square of the portrait outright, at the portrait's own pixel size. Otherwise the
+    crop follows the face, smoothed over time, and only a feathered face mask is pasted back."""
     size = portrait.image.shape[:2]
     if person.covers_background:
         crops = [portrait.crop] * len(points)
-        fixed_paste = PasteBack(portrait.crop, size, square_mask(person.resolution))
+        fixed_paste = PasteBack(portrait.crop, size)
     else:
         crops = stable_crops(points, fps, person.resolution)
     for start in range(skip, len(points), batch_size):
