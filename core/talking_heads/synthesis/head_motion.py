@@ -27,7 +27,8 @@ from talking_heads.landmarks.topology import JAW, NUM_POINTS, RIGID
 _RIGID = list(RIGID)
 _HULL_CLEARANCE = 0.45  # share of the spacing that head points keep outside the landmarks' hull
 _BORDER_CLEARANCE = 0.5  # share of the spacing that head points keep inside the crop
-_EXPRESSION_REACH = 0.3  # face units: sigma of how far a jaw landmark's expression drags the points beside it
+_TURN_SHARPNESS = 4.0  # how quickly the 3D turn gives way to the outline's 2D motion towards the skull's edge
+_EXPRESSION_REACH = 0.2  # face units: sigma of how far a jaw landmark's expression drags the points beside it
 _JAW_ONLY = np.isin(np.arange(NUM_POINTS), JAW).astype(np.float64)  # (68,) the landmarks whose expression drags
 
 
@@ -65,7 +66,7 @@ class HeadPoints:
         pull = np.exp(-0.5 * (distance / _EXPRESSION_REACH) ** 2) * _JAW_ONLY  # raised brows leave the hair
         expression = pull / np.maximum(1.0, pull.sum(axis=1, keepdims=True))
         return cls(pixels.astype(np.float32), depth.astype(np.float32), head.rigidity(grid).astype(np.float32),
-                   head.facing(grid).astype(np.float32), expression.astype(np.float32))
+                   (head.facing(grid) ** _TURN_SHARPNESS).astype(np.float32), expression.astype(np.float32))
 
     def moved(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Where the points go when the source landmarks (68, 2) become the target's (68, 2): the
