@@ -4,7 +4,8 @@
 
 Prints frames per second of the whole pipeline (driver landmarks, retarget, render, paste-back,
 MP4 write) for the warp renderer at 512x512 full-frame output; of retarget + render + paste-back
-alone (landmarks cached); of the neural renderer at the paper's 256x256 (untrained paper-size
+alone (landmarks cached), for that portrait and for a 2048x2048 one (the warp works at the
+portrait's own pixel size, on a square around the whole moving head); of the neural renderer at the paper's 256x256 (untrained paper-size
 weights: speed only); and the peak memory of a 300-frame and a 1000-frame driver, each in a
 fresh process. Targets (2 CPU cores): warp >= 25 frames/s whole, >= 100 frames/s without
 landmarks and writing; the 1000-frame driver's peak memory at most 10% above the 300-frame one's.
@@ -22,6 +23,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PORTRAIT = DATA / "portraits" / "s42.jpg"  # 512x512
 CLIP = DATA / "clips" / "d3.mp4"  # 512x512, 354 frames
 LONG_CLIP = DATA / "clips" / "d6.mp4"  # 1008 frames
+LARGE_SOURCE = DATA / "portraits" / "s1.jpg"  # 1145x1145, scaled up to 2048x2048
 
 
 def whole_pipeline(folder: Path) -> tuple[int, float]:
@@ -32,8 +34,10 @@ def whole_pipeline(folder: Path) -> tuple[int, float]:
     return result.frames, time.perf_counter() - start
 
 
-def without_landmarks_and_writing(folder: Path) -> tuple[int, float]:
-    """Retarget + render + paste-back, the driver's landmarks already tracked and cached."""
+def without_landmarks_and_writing(folder: Path, portrait_path: Path = PORTRAIT,
+                                  frames: int | None = None) -> tuple[int, float, int]:
+    """Retarget + render + paste-back, the driver's landmarks already tracked and cached.
+    Returns (frames, seconds, the side of the warp's crop)."""
     from talking_heads.landmarks import make_detector
     from talking_heads.landmarks.driver import DriverSpec, driver_motion
     from talking_heads.pipeline import load_portrait, render_frames
@@ -42,15 +46,27 @@ def without_landmarks_and_writing(folder: Path) -> tuple[int, float]:
     detector = make_detector("dlib")
     cache = folder / "track.npz"
     renderer = create_renderer("warp")
-    portrait = load_portrait([PORTRAIT], renderer.resolution, detector)
+    portrait = load_portrait([portrait_path], renderer, detector)
     size = (portrait.image.shape[1], portrait.image.shape[0])
     driver_motion(DriverSpec.parse(str(CLIP)), portrait.points, size, detector=lambda: detector, track_cache=cache)
     person = renderer.prepare(portrait.shots)
     start = time.perf_counter()
     motion = driver_motion(DriverSpec.parse(str(CLIP)), portrait.points, size, detector=lambda: detector,
                            track_cache=cache)
-    count = sum(1 for _ in render_frames(person, portrait, motion.points, motion.fps, True, 8, 0, lambda: False))
-    return count, time.perf_counter() - start
+    points = motion.points[:frames]
+    count = sum(1 for _ in render_frames(person, portrait, points, motion.fps, True, 8, 0, lambda: False))
+    return count, time.perf_counter() - start, portrait.crop.size
+
+
+def large_portrait(folder: Path, side: int = 2048) -> Path:
+    """The shared 1145-pixel photo scaled up to `side` x `side` (the shared data has no larger one)."""
+    import cv2
+
+    from talking_heads import media
+
+    path = folder / f"portrait_{side}.png"
+    media.write_image(path, cv2.resize(media.read_image(LARGE_SOURCE), (side, side), interpolation=cv2.INTER_CUBIC))
+    return path
 
 
 def neural_frames_per_second(folder: Path, frames: int = 16, batch: int = 8) -> float:
@@ -95,11 +111,15 @@ def main() -> None:
         folder = Path(name)
         whole = whole_pipeline(folder)
         alone = without_landmarks_and_writing(folder)
+        large = without_landmarks_and_writing(folder, large_portrait(folder), frames=60)
         neural = neural_frames_per_second(folder)
-    print(f"{'stage':52} {'frames':>6} {'seconds':>8} {'frames/s':>9}")
-    print(f"{'warp, whole pipeline (landmarks .. MP4), 512x512':52} {whole[0]:6d} {whole[1]:8.2f} {whole[0] / whole[1]:9.1f}")
-    print(f"{'warp, retarget + render + paste-back, 512x512':52} {alone[0]:6d} {alone[1]:8.2f} {alone[0] / alone[1]:9.1f}")
-    print(f"{'neural, render at 256x256 (paper size, batch 8)':52} {16:6d} {16 / neural:8.2f} {neural:9.2f}")
+    print(f"{'stage':62} {'frames':>6} {'seconds':>8} {'frames/s':>9}")
+    rows = [("warp, whole pipeline (landmarks .. MP4), 512x512", *whole),
+            (f"warp, retarget + render + paste-back, 512x512 (crop {alone[2]})", *alone[:2]),
+            (f"warp, retarget + render + paste-back, 2048x2048 (crop {large[2]})", *large[:2]),
+            ("neural, render at 256x256 (paper size, batch 8)", 16, 16 / neural)]
+    for name, count, seconds in rows:
+        print(f"{name:62} {count:6d} {seconds:8.2f} {count / seconds:9.2f}")
     short, long = peak_memory(300), peak_memory(1000)
     print(f"peak memory: 300-frame driver {short:.0f} MB, 1000-frame driver {long:.0f} MB ({long / short - 1:+.1%})")
 

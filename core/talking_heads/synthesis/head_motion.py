@@ -9,9 +9,10 @@ side widens, the far side narrows); towards the head's outline (hair, ears) they
 2D similarity of the rigid landmarks, so the outline moves with the face and keeps its shape.
 Points in the head region (face, hair, ears, top of the neck) follow the head fully; beyond it
 the motion fades smoothly to nothing through the neck and shoulders into a background that
-stays still. Near the jaw, points also take part of the expression of the jaw's landmarks
-beside them (a dropping chin drags the skin under it), so the mesh does not fold at the face's
-edge; raised brows leave the forehead and hair where they are.
+stays still. Beside the face, points also take part of what the face's outline (jaw and brows)
+does beyond the head's similarity: its 3D pose (a widening cheek pushes the hair beside it) and,
+for the jaw, its expression (a dropping chin drags the skin under it), so the mesh does not fold
+at the face's edge; raised brows leave the forehead and hair where they are.
 """
 from __future__ import annotations
 
@@ -22,14 +23,15 @@ import numpy as np
 
 from talking_heads.landmarks.face_model import HEAD, MEAN_FACE, HeadShape, rigid_centre
 from talking_heads.landmarks.pose import apply_similarity, fit_pose, lift, project, similarity
-from talking_heads.landmarks.topology import JAW, NUM_POINTS, RIGID
+from talking_heads.landmarks.topology import BROWS, JAW, NUM_POINTS, RIGID
 
 _RIGID = list(RIGID)
 _HULL_CLEARANCE = 0.45  # share of the spacing that head points keep outside the landmarks' hull
 _BORDER_CLEARANCE = 0.5  # share of the spacing that head points keep inside the crop
 _TURN_SHARPNESS = 4.0  # how quickly the 3D turn gives way to the outline's 2D motion towards the skull's edge
-_EXPRESSION_REACH = 0.2  # face units: sigma of how far a jaw landmark's expression drags the points beside it
-_JAW_ONLY = np.isin(np.arange(NUM_POINTS), JAW).astype(np.float64)  # (68,) the landmarks whose expression drags
+_PULL_REACH = 0.2  # face units: sigma of how far a landmark's motion drags the points beside it
+_OUTLINE = np.isin(np.arange(NUM_POINTS), JAW + BROWS).astype(np.float64)  # (68,) whose pose drags
+_JAW = np.isin(np.arange(NUM_POINTS), JAW).astype(np.float64)  # (68,) whose expression drags (raised brows do not)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class HeadPoints:
     rigidity: np.ndarray  # (N,) in [0, 1]: how much of the head's motion each point follows
     facing: np.ndarray  # (N,) in [0, 1]: how much of it is the 3D turn (the skull's front) rather than the
     # face's 2D similarity (its outline: hair and ears keep their shape as the face turns inside them)
-    expression: np.ndarray  # (N, 68) weights of the landmarks' expression offsets each point takes
+    pose_pull: np.ndarray  # (N, 68) weights of the face outline's 3D pose beyond the similarity each point takes
+    expression_pull: np.ndarray  # (N, 68) weights of the jaw's expression offsets each point takes
 
     @classmethod
     def around(cls, landmarks: np.ndarray, size: int, spacing: float, head: HeadShape = HEAD) -> HeadPoints:
@@ -63,15 +66,15 @@ class HeadPoints:
         grid, pixels = grid[keep], pixels[keep]
         depth = scale * (head.depth(grid) - MEAN_FACE[_RIGID, 2].mean())
         distance = np.linalg.norm(grid[:, None] - face_xy[None], axis=-1)  # (N, 68) face units
-        pull = np.exp(-0.5 * (distance / _EXPRESSION_REACH) ** 2) * _JAW_ONLY  # raised brows leave the hair
-        expression = pull / np.maximum(1.0, pull.sum(axis=1, keepdims=True))
+        near = np.exp(-0.5 * (distance / _PULL_REACH) ** 2)
         return cls(pixels.astype(np.float32), depth.astype(np.float32), head.rigidity(grid).astype(np.float32),
-                   (head.facing(grid) ** _TURN_SHARPNESS).astype(np.float32), expression.astype(np.float32))
+                   (head.facing(grid) ** _TURN_SHARPNESS).astype(np.float32),
+                   _normalised(near * _OUTLINE), _normalised(near * _JAW))
 
     def moved(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Where the points go when the source landmarks (68, 2) become the target's (68, 2): the
         head's motion (the 3D turn on the skull's front, the 2D similarity of the rigid landmarks
-        on its outline), faded by rigidity, plus the nearby jaw's expression. -> (N, 2)"""
+        on its outline), faded by rigidity, plus what the nearby face outline does beyond it. -> (N, 2)"""
         source, target = source.astype(np.float64), target.astype(np.float64)
         pose = fit_pose(target[None], source)
         centre = rigid_centre(source)
@@ -82,10 +85,10 @@ class HeadPoints:
         flat = apply_similarity(*to_target, self.points.astype(np.float64))
         facing = self.facing[:, None]
         rigid = facing * turned + (1.0 - facing) * flat
-        # The jaw's own motion beyond each way of moving (its expression, and on the outline also the
-        # turn's widening and narrowing), dragging the points beside it along.
-        beyond_turn, beyond_flat = target - posed_face, target - apply_similarity(*to_target, source)
-        drag = facing * (self.expression @ beyond_turn) + (1.0 - facing) * (self.expression @ beyond_flat)
+        # Beside the face, the outline's 3D pose (where it leaves the similarity: a widening cheek,
+        # brows rising on a nod) and the jaw's expression drag the points along.
+        beyond_flat = posed_face - apply_similarity(*to_target, source)
+        drag = (1.0 - facing) * (self.pose_pull @ beyond_flat) + self.expression_pull @ (target - posed_face)
         motion = self.rigidity[:, None] * (rigid - self.points) + drag
         return (self.points + motion).astype(np.float32)
 
@@ -94,3 +97,8 @@ def _to_face(pixels: np.ndarray, to_crop: complex, offset: complex) -> np.ndarra
     """Crop pixels (N, 2) -> face units (N, 2), through the similarity face -> crop."""
     face = ((pixels[:, 0] + 1j * pixels[:, 1]) - offset) / to_crop
     return np.stack([face.real, face.imag], axis=1)
+
+
+def _normalised(pull: np.ndarray) -> np.ndarray:
+    """Weights (N, 68) scaled so no point takes more than the whole of the landmarks' motion. -> float32"""
+    return (pull / np.maximum(1.0, pull.sum(axis=1, keepdims=True))).astype(np.float32)
