@@ -162,7 +162,8 @@ def load_portrait(sources: list[Path], framing: int | Renderer, detector: Landma
     crops = [framing.crop(face.points) if isinstance(framing, Renderer) else crop_for_points(face.points, framing)
              for face in faces]
     crops = [dataclasses.replace(crop, size=crops[0].size) for crop in crops]
-    shots = [Shot(crop.crop(image), crop.to_crop(face.points)) for crop, image, face in zip(crops, images, faces)]
+    shots = [Shot(crop.crop(image), crop.to_crop(face.points), crop.shown(image.shape[:2]))
+             for crop, image, face in zip(crops, images, faces)]
     return Portrait(images[0], faces[0].points, crops[0], shots)
 
 

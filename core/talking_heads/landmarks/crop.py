@@ -57,6 +57,14 @@ class CropTransform:
         """Crop pixels (..., 2) -> frame pixels."""
         return (points / self.zoom + [self.cx - self.side / 2, self.cy - self.side / 2]).astype(np.float32)
 
+    def shown(self, frame_size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The box (x0, y0, x1, y1) of crop pixels that lie inside a frame of (H, W) pixels."""
+        height, width = frame_size
+        low, high = self.to_crop(np.array([[0.0, 0.0], [width, height]]))
+        x0, y0 = np.clip(np.floor(low), 0, self.size).astype(int)
+        x1, y1 = np.clip(np.ceil(high), 0, self.size).astype(int)
+        return int(x0), int(y0), int(x1), int(y1)
+
     def crop(self, frame: np.ndarray) -> np.ndarray:
         """Cut the crop out of a frame (H, W, C); outside the frame, the frame is mirrored."""
         interpolation = cv2.INTER_AREA if self.zoom < 1 else cv2.INTER_CUBIC

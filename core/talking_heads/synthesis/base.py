@@ -24,6 +24,9 @@ class Shot:
 
     image: np.ndarray  # (S, S, 3) uint8 RGB crop
     points: np.ndarray  # (68, 2) float32 landmarks in crop pixels
+    # (x0, y0, x1, y1) crop pixels that show the picture; where the crop reaches beyond it, what is
+    # there (made up: mirrored picture) is never shown and need not be rendered. None: all of it.
+    shown: tuple[int, int, int, int] | None = None
 
 
 class Person(ABC):

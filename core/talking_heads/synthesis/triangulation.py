@@ -161,25 +161,33 @@ class WarpMaps:
     An `ExactPatch` is computed exactly at every pixel: where the mesh squeezes much of the source
     into a few pixels (lips closing over teeth), interpolating would smear what is squeezed."""
 
-    def __init__(self, size: int, step: int):
+    def __init__(self, size: int, step: int, window: tuple[int, int, int, int] | None = None):
+        """Maps for a crop of `size` pixels, only over `window` (x0, y0, x1, y1; the whole crop by
+        default), widened to whole steps."""
         self.size, self.step = size, step
-        centres = np.arange(size // step, dtype=np.float32) * step + (step - 1) / 2
-        self.grid_x, self.grid_y = np.meshgrid(centres, centres)  # (n, n) full-crop coordinates
-        self.full_x, self.full_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
+        x0, y0, x1, y1 = (0, 0, size, size) if window is None else window
+        x0, y0 = (max(0, v // step * step) for v in (x0, y0))
+        x1, y1 = (min(size, -(-v // step) * step) for v in (x1, y1))
+        self.window = (x0, y0, x1, y1)
+        columns = np.arange((x1 - x0) // step, dtype=np.float32) * step + (step - 1) / 2 + x0
+        rows = np.arange((y1 - y0) // step, dtype=np.float32) * step + (step - 1) / 2 + y0
+        self.grid_x, self.grid_y = np.meshgrid(columns, rows)  # (n, m) crop coordinates of the exact points
+        self.full_x, self.full_y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
 
     def build(self, target: np.ndarray, source: np.ndarray, triangles: np.ndarray,
               exact: ExactPatch | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """target, source (V, 2) vertices -> map_x, map_y (S, S) float32."""
+        """target, source (V, 2) vertices -> map_x, map_y (h, w) float32 over the window."""
         table = affine_table(target, source, triangles)
         order = drawing_order(target, source, triangles)
-        coarse_vertices = (target - (self.step - 1) / 2) / self.step
+        origin = np.array(self.window[:2], np.float32)
+        coarse_vertices = (target - origin - (self.step - 1) / 2) / self.step
         index_map = triangle_index_map(coarse_vertices, triangles[order], self.grid_x.shape, numbers=order + 1)
         map_x, map_y = _apply(table[index_map], self.grid_x, self.grid_y)
         if self.step == 1:
             return map_x, map_y
         map_x -= self.grid_x  # interpolate displacements, which are zero where nothing moves
         map_y -= self.grid_y
-        full = (self.size, self.size)
+        full = self.full_x.shape[::-1]
         map_x = cv2.resize(map_x, full, interpolation=cv2.INTER_LINEAR) + self.full_x
         map_y = cv2.resize(map_y, full, interpolation=cv2.INTER_LINEAR) + self.full_y
         if exact is not None:
@@ -192,15 +200,18 @@ class WarpMaps:
                table: np.ndarray, patch: ExactPatch) -> None:
         """Overwrite the maps inside the patch's box with the exact warp of its triangles (drawn in
         the order given), in place."""
-        x0, y0, x1, y1 = np.clip(patch.box, 0, self.size)
+        wx0, wy0, wx1, wy1 = self.window
+        x0, x1 = np.clip(patch.box[0::2], wx0, wx1)
+        y0, y1 = np.clip(patch.box[1::2], wy0, wy1)
         if x1 <= x0 or y1 <= y0:
             return
         index_map = triangle_index_map(target - np.array([x0, y0], np.float32), triangles[patch.triangles],
                                        (y1 - y0, x1 - x0), numbers=patch.triangles + 1)
         covered = index_map > 0
-        exact_x, exact_y = _apply(table[index_map], self.full_x[y0:y1, x0:x1], self.full_y[y0:y1, x0:x1])
-        np.copyto(map_x[y0:y1, x0:x1], exact_x, where=covered)
-        np.copyto(map_y[y0:y1, x0:x1], exact_y, where=covered)
+        inside = (slice(y0 - wy0, y1 - wy0), slice(x0 - wx0, x1 - wx0))  # the box in window pixels
+        exact_x, exact_y = _apply(table[index_map], self.full_x[inside], self.full_y[inside])
+        np.copyto(map_x[inside], exact_x, where=covered)
+        np.copyto(map_y[inside], exact_y, where=covered)
 
 
 def _apply(coefficients: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

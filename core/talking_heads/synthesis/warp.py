@@ -97,7 +97,7 @@ class WarpPerson(Person):
         self.scale = float(face_scale(self.points))
         self.split = MouthSplit.from_source(self.image, self.points, self.scale)
         self.source_vertices = self.layout.vertices(self.points, np.concatenate([self.split.seam, self.split.seam]))
-        self.maps = WarpMaps(size, _map_step(size, config))
+        self.maps = WarpMaps(size, _map_step(size, config), shot.shown)  # only what the picture shows
         self.colours = MouthColours.from_face(self.image, self.points)
         self.source_opening = float(mouth_opening(self.points.astype(np.float64))) / self.scale
 
@@ -120,7 +120,9 @@ class WarpPerson(Person):
         squeezed = self.split.squeeze(points, scale) > _SMEAR_FREE_SQUEEZE
         exact = ExactPatch(_mouth_box(points), self.mouth) if squeezed else None
         map_x, map_y = self.maps.build(target, self.source_vertices, self.triangles, exact)
-        frame = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        frame = self.image.copy()
+        x0, y0, x1, y1 = self.maps.window
+        frame[y0:y1, x0:x1] = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:
             self._paint_gap(frame, points, scale, upper, lower)
         return frame
