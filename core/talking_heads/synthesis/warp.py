@@ -36,7 +36,7 @@ _SMEAR_FREE_SQUEEZE = 1.0  # pixels the mouth's halves may be squeezed before th
 
 @dataclass(frozen=True)
 class WarpConfig:
-    max_resolution: int = 2048  # the largest crop side warped at the picture's own pixel size; larger heads
+    max_resolution: int = 4096  # the largest crop side warped at the picture's own pixel size; larger heads
     # are warped at this size (a multiple of 16)
     head_spacing: float = 0.35  # face units between the mesh points that move the head around the face
     mouth_cavity: bool = True  # paint a cavity in the gap where the mouth opens wider than in the source
