@@ -144,7 +144,8 @@ def training_step_memory() -> dict:
     fake = G(target_sketch, G.project(e))
     fake_score, fake_acts = D(fake, target_sketch, video)
     _, real_acts = D(target, target_sketch, video)
-    loss_g = content(target, fake) + losses.generator_adversarial_terms(fake_score, real_acts, fake_acts, loss_config) \
+    loss_g = content(target, fake) + loss_config.adversarial_weight * losses.generator_adversarial_loss(fake_score) \
+        + loss_config.feature_matching_weight * losses.feature_matching_loss(real_acts, fake_acts) \
         + losses.embedding_match_loss(D.W(video), e, loss_config)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()

@@ -18,16 +18,20 @@ bl_info = {  # for the legacy add-on zip; Blender 4.2+ extensions read blender_m
 
 def register() -> None:
     from . import operators, props, ui
+    from .blender import paths
 
     props.register()
     operators.register()
     ui.register()
+    paths.register()
 
 
 def unregister() -> None:
     from . import operators, props, ui
+    from .blender import paths
     from .blender.runtime import RUNTIME
 
+    paths.unregister()
     RUNTIME.shutdown()
     ui.unregister()
     operators.unregister()

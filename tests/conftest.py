@@ -9,8 +9,10 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _require(path: Path) -> Path:
+    """The suite fails, never skips, without its footage: a green run must have tested something."""
     if not path.exists():
-        pytest.skip(f"test footage not found: {path} (the shared data folder beside the project)")
+        pytest.fail(f"test footage not found: {path} (the shared data folder beside the project folder; "
+                    "the tests need its clips and portraits)", pytrace=False)
     return path
 
 
@@ -27,3 +29,14 @@ def clips_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def portraits_dir(shared_data: Path) -> Path:
     return _require(shared_data / "portraits")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_config_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Outputs are signed with a key made once per installation in the user's config folder:
+    the tests make theirs in a temporary folder, never in the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("config")
+    os.environ["XDG_CONFIG_HOME"] = str(folder)
+    return folder

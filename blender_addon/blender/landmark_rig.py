@@ -5,13 +5,17 @@ import math
 
 import bpy
 import numpy as np
-from mathutils import Vector
+from mathutils import Euler, Matrix, Vector
 
 from ..logic import rig_geometry
+from ..logic.projection import project_points
+from ..logic.rig_view import face_view
+from .rig_sampler import camera_matrices, scene_render_size, world_landmarks
 from ..package import PREFIX
 
 HEAD_BONE = "head"
 CAMERA_DISTANCE = 0.65  # metres in front of the face for a camera that frames it (50 mm lens)
+FRAMED_FACE_FRACTION = 0.4  # face height over frame height when the rig is framed in an existing camera
 
 
 def add_landmark_rig(context: bpy.types.Context, name: str = "Face") -> tuple[bpy.types.Object, bpy.types.Object]:
@@ -43,6 +47,43 @@ def add_camera_for(context: bpy.types.Context, rig: bpy.types.Object) -> bpy.typ
     context.scene.collection.objects.link(camera)
     context.scene.camera = camera
     return camera
+
+
+def frame_in_camera(context: bpy.types.Context, armature: bpy.types.Object, mesh: bpy.types.Object,
+                    camera: bpy.types.Object) -> float:
+    """Put the rig in front of `camera`, facing it, its face centred and FRAMED_FACE_FRACTION of
+    the frame high (a perspective camera: at that distance; an orthographic one: scaled).
+    Returns the face's height as a fraction of the frame height."""
+    scene = context.scene
+    to_camera = Euler((-math.pi / 2, 0.0, 0.0)).to_matrix().to_4x4()  # rig front (-Y) toward the camera (+Z)
+    centre = Vector(rig_geometry.neutral_points().mean(axis=0).tolist())
+    placed = camera.matrix_world.normalized()
+
+    def place(distance: float) -> float:
+        armature.matrix_world = placed @ Matrix.Translation((0.0, 0.0, -distance)) @ to_camera @ \
+            Matrix.Translation(-centre) @ Matrix.Diagonal((*armature.scale, 1.0))
+        context.view_layer.update()
+        return _face_fraction(context, mesh)
+
+    scene_camera, scene.camera = scene.camera, camera
+    try:
+        fraction = place(1.0)
+        if camera.data.type == "ORTHO":
+            armature.scale *= FRAMED_FACE_FRACTION / fraction
+            return place(1.0)
+        return place(fraction / FRAMED_FACE_FRACTION)
+    finally:
+        scene.camera = scene_camera
+
+
+def _face_fraction(context: bpy.types.Context, mesh: bpy.types.Object) -> float:
+    """The rig face's projected height over the frame height."""
+    scene = context.scene
+    depsgraph = context.evaluated_depsgraph_get()
+    size = scene_render_size(scene)
+    view, projection = camera_matrices(scene, depsgraph, size)
+    pixels, _ = project_points(world_landmarks(mesh, depsgraph), view, projection, size)
+    return face_view(pixels, rig_geometry.nose_ratio()).height / size[1]
 
 
 def _add_head_bone(context: bpy.types.Context, armature: bpy.types.Object) -> None:

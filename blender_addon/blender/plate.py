@@ -9,6 +9,7 @@ import bpy
 from ..logic.frames import StripLayout, frame_name, png_size
 from ..package import PREFIX
 from . import compat
+from .paths import blend_relative
 
 # new_image reads the file it is given to size the strip, tens of milliseconds on the main
 # thread: it is given a name that does not exist, then pointed at the frames and fitted here.
@@ -47,7 +48,7 @@ def _fit(scene: bpy.types.Scene, strip: bpy.types.Strip, size: tuple[int, int]) 
 
 
 def _set_frames(strip: bpy.types.Strip, folder: Path, count: int) -> None:
-    directory = str(folder) + os.sep
+    directory = blend_relative(folder) + os.sep
     changed = strip.directory != directory
     if changed:
         strip.directory = directory

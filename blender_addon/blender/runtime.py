@@ -16,7 +16,8 @@ from pathlib import Path
 
 import bpy
 
-from ..logic.environment import CHECKPOINT_VARIABLE, find_worker_python, worker_environment
+from ..logic.environment import (CHECKPOINT_VARIABLE, SIGNING_VARIABLES, WorkerPython, check_library,
+                                 choose_worker_python, worker_environment)
 from ..logic.errors import UserError
 from ..logic.job_state import JobState, JobStatus
 from ..logic.protocol import Event, command
@@ -35,27 +36,31 @@ REDRAW_AREAS = {"SEQUENCE_EDITOR", "VIEW_3D", "STATUSBAR", "PREFERENCES", "PROPE
 class Runtime:
     def __init__(self) -> None:
         self.client: WorkerClient | None = None
-        self.setup: tuple[Path, str | None] | None = None  # the running worker's python and checkpoint
+        self.setup: tuple | None = None  # the running worker's python, checkpoint and signing files
         self.tasks: list[Task] = []
         self.pending: list[PreparedShot] = []  # shots waiting for the current one (Render All Shots)
         self.finished: list[AnimateTask] = []  # finished jobs not yet reported by an operator
+        self.stop_requested = False  # set by a headless batch's signal handler: `wait` cancels and returns
 
     # -- the worker -----------------------------------------------------------------------------
 
-    def worker_python(self, context: bpy.types.Context) -> Path:
-        """The generator's python; UserError with the fix when it is not found."""
-        return find_worker_python(preferences(context).python_env, ADDON_DIR)
+    def worker_python(self, context: bpy.types.Context) -> WorkerPython:
+        """The generator's python and where it was chosen; UserError with the fix when it is not found."""
+        return choose_worker_python(preferences(context).python_env, ADDON_DIR)
 
     def worker(self, context: bpy.types.Context) -> WorkerClient:
         """The running worker; (re)started when it is not running or its environment (python,
-        meta-learned checkpoint) changed."""
+        meta-learned checkpoint) changed. A python without the library is refused by name."""
         python = self.worker_python(context)
-        env = worker_environment(os.environ, preferences(context).checkpoint)
-        setup = (python, env.get(CHECKPOINT_VARIABLE))
+        prefs = preferences(context)
+        env = worker_environment(os.environ, prefs.checkpoint,
+                                 {"certificate": prefs.signing_cert, "key": prefs.signing_key})
+        setup = (python.path, env.get(CHECKPOINT_VARIABLE), *(env.get(v) for v in SIGNING_VARIABLES.values()))
         if self.client is not None and self.client.alive and setup == self.setup:
             return self.client
         self.stop_worker()
-        self.client, self.setup = WorkerClient(python, env=env), setup
+        check_library(python, env)
+        self.client, self.setup = WorkerClient(python.path, env=env), setup
         self.client.start()
         return self.client
 
@@ -127,6 +132,7 @@ class Runtime:
             self.client.send(command("cancel", task.job_id))
         except UserError:
             return False
+        task.cancel_sent = True
         return True
 
     def _submit_animate(self, client: WorkerClient, prepared: PreparedShot) -> AnimateTask:
@@ -183,6 +189,8 @@ class Runtime:
             failed = AnimateTask("", queue.Queue(), prepared)
             failed.state.status, failed.state.message = JobStatus.FAILED, str(error)
             self.finished.append(failed)
+            if (shot := failed.shot()) is not None:
+                failed.show_status(shot)
 
     def _ensure_timer(self) -> None:
         if not bpy.app.background and not bpy.app.timers.is_registered(_timer):
@@ -202,10 +210,13 @@ class Runtime:
     # -- background mode ------------------------------------------------------------------------
 
     def wait(self, report: Callable[[str], None] = print) -> list[AnimateTask]:
-        """Run the loop until every command and queued shot is done (blocking); Ctrl-C cancels."""
+        """Run the loop until every command and queued shot is done (blocking); Ctrl-C, or
+        `stop_requested` (a batch's signal handler), cancels: the frames written are kept."""
         last = ""
         try:
             while self.tasks or self.pending:
+                if self.stop_requested and (self.pending or self.job is not None and not self.job.cancel_sent):
+                    self.cancel()
                 self.tick()
                 task = self.job
                 line = _progress_line(task.state) if task is not None else ""

@@ -16,7 +16,8 @@ import bpy
 
 from ..logic import job_args
 from ..logic.errors import UserError
-from ..logic.frames import DriverSpan, StripLayout, clip_span, strip_span
+from ..logic import rig_geometry, rig_view
+from ..logic.frames import DriverSpan, StripLayout, clip_span, clip_timing, strip_span
 from ..logic.track_file import write_track
 from ..props.preferences import compute
 from . import compat, rig_sampler
@@ -34,6 +35,8 @@ class PreparedShot:
     layout: StripLayout  # where the plate goes (duration: the expected frame count)
     plate_scene: str  # the scene whose sequencer gets the plate
     texture_target: str | None  # object to texture, or None: a new plane
+    note: str = ""  # added to the shot's last result, e.g. how the clip was timed
+    warnings: tuple[str, ...] = ()  # shown before the job starts, e.g. a rig face too small to drive well
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class DriverPlan:
     count: int
     track_cache: str = ""
     motion_duration: float = 4.0
+    note: str = ""
+    warnings: tuple[str, ...] = ()
 
 
 def safe_name(name: str) -> str:
@@ -127,7 +132,7 @@ def plan_driver(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.ty
                           motion_duration=count / fps)
     if shot.driver == "RIG":
         return _plan_rig(context, scene, shot, cache)
-    return _plan_video(context, shot, cache)
+    return _plan_video(context, scene, shot, cache)
 
 
 def _range_count(start: int, end: int) -> int:
@@ -143,30 +148,35 @@ def _plan_rig(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.type
     track = rig_sampler.sample_rig(context, shot.rig, start, end)
     path = write_track(cache / f"{safe_name(shot.name)}-rig.npz", track.points, track.valid, track.size,
                        track.fps, track.source)
-    return DriverPlan(str(path), track.fps, None, start, len(track.points))
+    warnings = rig_view.view_warnings(track.points, track.valid, track.size, start, rig_geometry.nose_ratio())
+    return DriverPlan(str(path), track.fps, None, start, len(track.points),
+                      warnings=tuple(f"the rig '{shot.rig.name}' {warning}" for warning in warnings))
 
 
-def _plan_video(context: bpy.types.Context, shot: bpy.types.PropertyGroup, cache: Path) -> DriverPlan:
+def _plan_video(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup,
+                cache: Path) -> DriverPlan:
     try:
-        path, span = _video_span(context, shot)
+        path, span, clip_fps = _video_span(context, shot)
     except ValueError as error:
         raise UserError(str(error)) from None
     digest = hashlib.sha1(path.encode()).hexdigest()[:8]
-    return DriverPlan(path, None, span.frames(), span.scene_start, span.count,
-                      track_cache=str(cache / f"{safe_name(Path(path).stem)}-{digest}.track.npz"))
+    timing = clip_timing(clip_fps, rig_sampler.scene_fps(scene), span.count, shot.clip_timing == "RESAMPLE")
+    return DriverPlan(path, timing.fps, span.frames(), span.scene_start, timing.count,
+                      track_cache=str(cache / f"{safe_name(Path(path).stem)}-{digest}.track.npz"), note=timing.note)
 
 
-def _video_span(context: bpy.types.Context, shot: bpy.types.PropertyGroup) -> tuple[str, DriverSpan]:
-    """The clip's file and the part of it used: from a movie strip, or a file."""
+def _video_span(context: bpy.types.Context, shot: bpy.types.PropertyGroup) -> tuple[str, DriverSpan, float]:
+    """The clip's file, the part of it used (from a movie strip, or a file) and its frame rate."""
     if shot.video_source == "STRIP":
         strip = compat.find_strip(compat.sequencer_scene(context), shot.video_strip)
         if strip is None or strip.type != "MOVIE":
             raise UserError(f"no movie strip named '{shot.video_strip}' in the sequencer: choose one in the Driver panel")
         path = _existing_video(strip.filepath)
         return path, strip_span(int(strip.frame_start), int(strip.frame_offset_start),
-                                int(strip.frame_final_duration), shot.frame_offset, shot.frame_count)
+                                int(strip.frame_final_duration), shot.frame_offset, shot.frame_count), float(strip.fps)
     path = _existing_video(shot.video_path)
-    return path, clip_span(shot.frame_offset, shot.frame_count, _clip_frames(path), shot.frame_start)
+    frames, fps = _clip_frames(path)
+    return path, clip_span(shot.frame_offset, shot.frame_count, frames, shot.frame_start), fps
 
 
 def _existing_video(path: str) -> str:
@@ -176,11 +186,11 @@ def _existing_video(path: str) -> str:
     return full
 
 
-def _clip_frames(path: str) -> int:
-    """The clip's frame count, read by Blender's own video decoder."""
+def _clip_frames(path: str) -> tuple[int, float]:
+    """The clip's frame count and frame rate, read by Blender's own video decoder."""
     clip = bpy.data.movieclips.load(path, check_existing=False)
     try:
-        return int(clip.frame_duration)
+        return int(clip.frame_duration), float(clip.fps)
     finally:
         bpy.data.movieclips.remove(clip)
 
@@ -210,7 +220,7 @@ def prepare_shot(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.t
         track_cache=plan.track_cache, compute=compute(context))
     return PreparedShot(scene.name, shot.name, job, folder, shot.output,
                         StripLayout(plan.scene_start, plan.count, shot.channel),
-                        compat.sequencer_scene(context).name, texture_target(context, shot))
+                        compat.sequencer_scene(context).name, texture_target(context, shot), plan.note, plan.warnings)
 
 
 def prepare_person(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup) -> PreparedPerson:

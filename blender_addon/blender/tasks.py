@@ -62,6 +62,7 @@ class JobTask(Task):
         super().__init__(job_id, route)
         self.state = state
         self.scene, self.shot_name = scene, shot
+        self.cancel_sent = False
 
     def handle(self, event: Event) -> None:
         self.state.apply(event)
@@ -75,7 +76,10 @@ class JobTask(Task):
 
     def show_status(self, shot: bpy.types.PropertyGroup) -> None:
         """The outcome's first line as the shot's last result."""
-        shot.status = self.state.message.splitlines()[0] if self.state.message else ""
+        if self.state.status is JobStatus.FAILED:
+            show_failure(shot, self.state.message)
+        else:
+            shot.status = self.state.message.splitlines()[0] if self.state.message else ""
 
     def outcome(self) -> str:
         """How the job ended, for a report."""
@@ -94,7 +98,13 @@ class AnimateTask(JobTask):
 
     def outcome(self) -> str:
         written = self.state.frames_written and self.state.status is not JobStatus.FAILED
-        return self.state.status_text() + (f" in {self.prepared.folder}" if written else "")
+        note = f"; {self.prepared.note}" if self.prepared.note and self.state.status is JobStatus.DONE else ""
+        return self.state.status_text() + (f" in {self.prepared.folder}" if written else "") + note
+
+    def show_status(self, shot: bpy.types.PropertyGroup) -> None:
+        super().show_status(shot)
+        if self.prepared.note and self.state.status is JobStatus.DONE:
+            shot.status += f"; {self.prepared.note}"
 
     def refresh(self) -> None:
         now = time.monotonic()
@@ -149,6 +159,11 @@ class PersonTask(JobTask):
 
     def outcome(self) -> str:
         return self.state.status_text() + self.note
+
+
+def show_failure(shot: bpy.types.PropertyGroup, reason: str) -> None:
+    """A job that failed, before it started or while it ran: the reason is the shot's last result."""
+    shot.status = "Failed: " + (reason.strip().splitlines() or ["unknown reason"])[0]
 
 
 def use_person_file(shot: bpy.types.PropertyGroup, path: str) -> str:

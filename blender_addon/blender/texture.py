@@ -8,6 +8,7 @@ import bpy
 from ..logic.frames import frame_name, png_size
 from ..package import PREFIX
 from . import compat
+from .paths import blend_relative
 
 NODE_NAME = f"{PREFIX} Frames"
 
@@ -36,14 +37,14 @@ def update_texture(scene: bpy.types.Scene, shot: bpy.types.PropertyGroup, folder
 def _sequence_image(shot: bpy.types.PropertyGroup, folder: Path) -> bpy.types.Image:
     """The shot's image-sequence data-block, pointed at the frames. It is made empty and then
     switched to the files: images.load would read the first frame on the main thread."""
-    first = str(folder / frame_name(1))
+    first = blend_relative(folder / frame_name(1))
     image = shot.texture_image
     if image is None:
         image = bpy.data.images.new(f"{PREFIX} {shot.name}", 1, 1)
         shot.texture_image = image
     if image.source != "SEQUENCE":
         image.source = "SEQUENCE"
-    if bpy.path.abspath(image.filepath) != first:
+    if image.filepath != first:
         image.filepath = first
     image.reload()
     return image

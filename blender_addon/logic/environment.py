@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from .errors import UserError
 ORIGIN_FILE = "origin.json"  # written into the package by install.py: {"project": "<folder>"}
 PYTHON_VARIABLE = "TALKING_HEADS_PYTHON"  # overrides the search, e.g. on a render farm
 CHECKPOINT_VARIABLE = "TALKING_HEADS_CHECKPOINT"  # the library's configured meta-learned checkpoint
+# the studio's certificate and key that sign content credentials (the library's provenance.signing)
+SIGNING_VARIABLES = {"certificate": "TALKING_HEADS_SIGNING_CERT", "key": "TALKING_HEADS_SIGNING_KEY"}
 
 
 def venv_python(env: Path) -> Path:
@@ -37,40 +41,83 @@ def project_folder(package_dir: Path) -> Path | None:
     return parent if (parent / "install.py").is_file() and (parent / "core").is_dir() else None
 
 
-def candidates(preference: str, package_dir: Path, environ: Mapping[str, str]) -> list[tuple[str, Path]]:
-    """Where to look for the worker's python, in order, each with where it came from."""
-    found: list[tuple[str, Path]] = []
+@dataclass(frozen=True)
+class WorkerPython:
+    """The python that runs the worker and where that choice came from."""
+
+    path: Path
+    origin: str  # "the add-on's preferences", "$TALKING_HEADS_PYTHON" or "the project folder ..."
+
+    def describe(self) -> str:
+        return f"{self.path} (from {self.origin})"
+
+
+PREFERENCE_ORIGIN = "the add-on's preferences"
+PREFERENCE_FIX = ("choose the .venv folder that `python install.py` made in the Talking Heads folder in "
+                  "Preferences > Add-ons > Talking Heads > Python environment")
+VARIABLE_FIX = (f"set ${PYTHON_VARIABLE} to the .venv folder (or its python) that `python install.py` made in the "
+                "Talking Heads folder, or unset it to use that folder's .venv")
+
+
+def choose_worker_python(preference: str, package_dir: Path, environ: Mapping[str, str] = os.environ) -> WorkerPython:
+    """The python that runs `talking_heads.worker`: the preference, else ${PYTHON_VARIABLE}, else the
+    project's .venv. A choice that names no python is an error, never replaced by the next one."""
     if preference.strip():
-        found.append(("the add-on's preferences", _as_python(Path(preference.strip()).expanduser())))
-    if environ.get(PYTHON_VARIABLE):
-        found.append((f"${PYTHON_VARIABLE}", _as_python(Path(environ[PYTHON_VARIABLE]))))
+        python = _as_python(Path(preference.strip()).expanduser())
+        if not python.is_file():
+            raise UserError(f"no Python found at {python} (set in {PREFERENCE_ORIGIN}): {PREFERENCE_FIX}")
+        return WorkerPython(python, PREFERENCE_ORIGIN)
+    if environ.get(PYTHON_VARIABLE, "").strip():
+        python = _as_python(Path(environ[PYTHON_VARIABLE].strip()).expanduser())
+        if not python.is_file():
+            raise UserError(f"${PYTHON_VARIABLE} is {environ[PYTHON_VARIABLE]!r}, where there is no Python: "
+                            f"{VARIABLE_FIX}")
+        return WorkerPython(python, f"${PYTHON_VARIABLE}")
     project = project_folder(package_dir)
-    if project is not None:
-        found.append((f"the project folder {project}", venv_python(project / ".venv")))
-    return found
+    if project is not None and venv_python(project / ".venv").is_file():
+        return WorkerPython(venv_python(project / ".venv"), f"the project folder {project}")
+    looked = f"{venv_python(project / '.venv')} (the project folder)" if project is not None else \
+        "nowhere (no project folder known)"
+    raise UserError("the generator's Python environment was not found (looked at: " + looked + "). "
+                    "In the Talking Heads folder run `python install.py`, then " + PREFERENCE_FIX
+                    + f", or set ${PYTHON_VARIABLE} to it")
 
 
 def find_worker_python(preference: str, package_dir: Path, environ: Mapping[str, str] = os.environ) -> Path:
     """The python that runs `talking_heads.worker`; UserError with the fix when there is none."""
-    tried = candidates(preference, package_dir, environ)
-    if tried and preference.strip():
-        origin, python = tried[0]
-        if not python.is_file():
-            raise UserError(f"no Python found at {python} (set in {origin}): choose the .venv folder that "
-                            "`python install.py` made in the Talking Heads folder")
-        return python
-    for _, python in tried:
-        if python.is_file():
-            return python
-    looked = "; ".join(f"{python} ({origin})" for origin, python in tried) or "nowhere (no project folder known)"
-    raise UserError("the generator's Python environment was not found (looked at: " + looked + "). "
-                    "In the Talking Heads folder run `python install.py`, then choose its .venv folder "
-                    "in Preferences > Add-ons > Talking Heads > Python environment")
+    return choose_worker_python(preference, package_dir, environ).path
 
 
-def worker_environment(environ: Mapping[str, str], checkpoint: str = "") -> dict[str, str]:
+LIBRARY_CHECK = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('talking_heads') else 3)"
+LIBRARY_CHECK_TIMEOUT_S = 60
+
+
+def check_library(worker: WorkerPython, env: Mapping[str, str]) -> None:
+    """UserError naming the choice and its fix when `worker` cannot import the library (checked in
+    the worker's own environment, without importing torch: a fraction of a second)."""
+    try:
+        result = subprocess.run([str(worker.path), "-c", LIBRARY_CHECK], env=dict(env), capture_output=True,
+                                text=True, timeout=LIBRARY_CHECK_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UserError(f"the Python {worker.describe()} could not be run ({error}): " + _fix(worker)) from None
+    if result.returncode != 0:
+        raise UserError(f"the Python {worker.describe()} has no Talking Heads library (`import talking_heads` "
+                        "fails): " + _fix(worker))
+
+
+def _fix(worker: WorkerPython) -> str:
+    if worker.origin == PREFERENCE_ORIGIN:
+        return PREFERENCE_FIX
+    if worker.origin == f"${PYTHON_VARIABLE}":
+        return VARIABLE_FIX
+    return "run `python install.py` in the Talking Heads folder"
+
+
+def worker_environment(environ: Mapping[str, str], checkpoint: str = "",
+                       signing: Mapping[str, str] | None = None) -> dict[str, str]:
     """The worker's environment variables: Blender's, without its PYTHONHOME, and with the
-    meta-learned checkpoint chosen in the preferences (empty: the library's configured one)."""
+    meta-learned checkpoint and the signing certificate and key chosen in the preferences (empty:
+    the library's configured ones)."""
     env = {key: value for key, value in environ.items() if key != "PYTHONHOME"}
     if checkpoint.strip():
         path = Path(checkpoint.strip()).expanduser()
@@ -78,6 +125,13 @@ def worker_environment(environ: Mapping[str, str], checkpoint: str = "") -> dict
             raise UserError(f"the meta-learned checkpoint {path} (set in the add-on's preferences) was not found: "
                             "choose the meta.safetensors that `talking-heads train` wrote, or clear the field")
         env[CHECKPOINT_VARIABLE] = str(path.resolve())
+    for what, value in (signing or {}).items():
+        if value.strip():
+            path = Path(value.strip()).expanduser()
+            if not path.is_file():
+                raise UserError(f"the signing {what} {path} (set in the add-on's preferences) was not found: "
+                                "choose the studio's PEM file, or clear both signing fields")
+            env[SIGNING_VARIABLES[what]] = str(path.resolve())
     return env
 
 

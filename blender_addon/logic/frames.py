@@ -81,3 +81,28 @@ def strip_span(frame_start: int, offset_start: int, duration: int, offset: int, 
         raise ValueError(f"the frame offset {offset} is past the strip's end ({duration} frames)")
     rest = duration - offset
     return DriverSpan(offset_start + offset, rest if count <= 0 else min(count, rest), frame_start + offset_start + offset)
+
+
+@dataclass(frozen=True)
+class ClipTiming:
+    """How a clip's frames become plate frames."""
+
+    fps: float | None  # the job's output rate; None: the clip's own (one plate frame per clip frame)
+    count: int  # plate frames
+    note: str  # what was done, for the shot's last result
+
+
+def clip_timing(clip_fps: float, scene_fps: float, clip_frames: int, resample: bool) -> ClipTiming:
+    """`clip_frames` frames of a `clip_fps` clip in a `scene_fps` scene: resampled to the scene's rate
+    (the plate lasts as long as the clip), or one plate frame per clip frame. The count is the
+    library's (pipeline.resample): round(frames * scene_fps / clip_fps)."""
+    if not (clip_fps > 0 and scene_fps > 0):
+        raise ValueError(f"frame rates must be positive, got the clip's {clip_fps} and the scene's {scene_fps}")
+    if abs(clip_fps - scene_fps) < 1e-3:
+        return ClipTiming(None, clip_frames, "")
+    rates = f"{clip_fps:g} fps clip in a {scene_fps:g} fps scene"
+    if resample:
+        count = max(1, int(round(clip_frames * scene_fps / clip_fps)))
+        return ClipTiming(scene_fps, count, f"{rates}: resampled to {count} frames (same duration)")
+    return ClipTiming(None, clip_frames, f"{rates}: clip frames kept one to one "
+                                         f"(plays {clip_fps / scene_fps:.2f}x slower than the clip)")

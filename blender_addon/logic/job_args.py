@@ -1,8 +1,10 @@
 """The worker's `animate` and `person` jobs, built from plain values gathered from a shot.
 
 The keys are those of the library's `AnimateJob.to_dict()` and `PersonJob.to_dict()`; the add-on
-never imports the library, so this module is where the two meet. Every check here fails with a
-UserError that says what to do.
+never imports the library, so this module is where the two meet: its names, choices and defaults
+are copies of the library's declarations (talking_heads.pipeline.AnimateJob,
+talking_heads.training.person.PersonJob, RetargetConfig), and tests/core/test_addon_options.py
+checks that they stay equal. Every check here fails with a UserError that says what to do.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from .errors import UserError
 
 RENDERERS = ("auto", "neural", "warp")
 MOTIONS = ("talk", "nod", "shake", "blink", "smile", "idle")
-DEVICES = ("auto", "cuda", "cpu")
+DEVICES = ("auto", "cuda", "mps", "cpu")
 PRECISIONS = ("auto", "float32", "float16", "bfloat16")
 CONTENT_LOSSES = ("vgg", "vgg19", "vggface", "l1", "none")  # the library's models.losses.CONTENT_LOSSES
 PERSON_SUFFIX = ".safetensors"

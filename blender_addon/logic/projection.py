@@ -31,14 +31,16 @@ def project_points(points: np.ndarray, view: np.ndarray, projection: np.ndarray,
     return pixels, in_front
 
 
-def pixel_ray(pixel: tuple[float, float], view: np.ndarray, projection: np.ndarray,
-              size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The world ray (origin (3,), unit direction (3,)) through a render pixel."""
+def pixel_rays(pixels: np.ndarray, view: np.ndarray, projection: np.ndarray,
+               size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The world rays through render pixels (N, 2): origins (N, 3) and unit directions (N, 3)."""
     width, height = size
-    ndc = np.array([2.0 * pixel[0] / width - 1.0, 1.0 - 2.0 * pixel[1] / height])
+    pixels = np.asarray(pixels, np.float64).reshape(-1, 2)
+    ndc = np.stack([2.0 * pixels[:, 0] / width - 1.0, 1.0 - 2.0 * pixels[:, 1] / height], axis=1)  # (N, 2)
     inverse = np.linalg.inv(np.asarray(projection, np.float64) @ np.asarray(view, np.float64))
-    near = inverse @ np.array([ndc[0], ndc[1], -1.0, 1.0])
-    far = inverse @ np.array([ndc[0], ndc[1], 1.0, 1.0])
-    near, far = near[:3] / near[3], far[:3] / far[3]
+    ones = np.ones((len(ndc), 1))
+    near = np.concatenate([ndc, -ones, ones], axis=1) @ inverse.T  # (N, 4)
+    far = np.concatenate([ndc, ones, ones], axis=1) @ inverse.T
+    near, far = near[:, :3] / near[:, 3:], far[:, :3] / far[:, 3:]
     direction = far - near
-    return near, direction / np.linalg.norm(direction)
+    return near, direction / np.linalg.norm(direction, axis=1, keepdims=True)

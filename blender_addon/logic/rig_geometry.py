@@ -165,3 +165,11 @@ def head_bone(scale: float = EYE_DISTANCE) -> tuple[np.ndarray, np.ndarray]:
     """(head, tail) of the head bone in metres: from the top of the neck up through the skull."""
     return np.array([0.0, 1.2, -2.4]) * scale, np.array([0.0, 1.2, 0.6]) * scale
 
+
+
+
+def nose_ratio() -> float:
+    """How far the nose tip (30) stands in front of the outer eye corners (36, 45), in eye spans."""
+    points = _neutral_units()
+    corners = points[[36, 45]]
+    return float((corners[:, 1].mean() - points[30, 1]) / abs(corners[1, 0] - corners[0, 0]))

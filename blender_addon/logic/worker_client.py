@@ -43,12 +43,14 @@ class WorkerClient:
 
     def start(self) -> None:
         env = dict(os.environ if self.env is None else self.env, PYTHONUNBUFFERED="1")
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        # Its own process group: Ctrl-C in Blender's terminal reaches Blender, which cancels the job;
+        # the worker ends when Blender closes its stdin.
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         try:
             self._process = subprocess.Popen(
                 [self.python, *self.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
-                env=env, creationflags=flags)
+                env=env, creationflags=flags, start_new_session=os.name != "nt")
         except OSError as error:
             raise UserError(f"could not start the generator with {self.python}: {error}. "
                             "Check the Python environment in the add-on's preferences.") from None
@@ -76,10 +78,6 @@ class WorkerClient:
                 process.kill()
                 process.wait(timeout)
         self._exited.wait(timeout)
-
-    def kill(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
 
     def stderr_tail(self) -> list[str]:
         return list(self._stderr)

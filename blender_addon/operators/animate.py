@@ -6,7 +6,8 @@ from bpy.props import StringProperty
 
 from ..blender.runtime import RUNTIME
 from ..blender.shot_job import prepare_shot
-from ..blender.tasks import AnimateTask
+from ..blender.tasks import AnimateTask, show_failure
+from ..logic.errors import UserError
 from .common import StartsJob, shot_named
 
 
@@ -23,9 +24,15 @@ class THEADS_OT_animate(StartsJob, bpy.types.Operator):
 
     def start(self, context: bpy.types.Context) -> AnimateTask:
         shot = shot_named(context, self.shot)
-        RUNTIME.worker_python(context)  # fail early when the generator is not installed
-        prepared = prepare_shot(context, context.scene, shot)
-        return RUNTIME.animate(context, [prepared])
+        try:
+            RUNTIME.worker_python(context)  # fail early when the generator is not installed
+            prepared = prepare_shot(context, context.scene, shot)
+            for warning in prepared.warnings:
+                self.report({"WARNING"}, f"{shot.name}: {warning}")
+            return RUNTIME.animate(context, [prepared])
+        except UserError as error:
+            show_failure(shot, str(error))
+            raise
 
 
 OPERATOR = THEADS_OT_animate

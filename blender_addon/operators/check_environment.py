@@ -1,5 +1,8 @@
-"""THEADS_OT_check_environment: ask the worker what it found (device, renderers, weights)."""
+"""THEADS_OT_check_environment: which Python runs the worker (and why), and what the worker found
+(device, renderers, weights)."""
 from __future__ import annotations
+
+import functools
 
 import bpy
 
@@ -13,21 +16,24 @@ PING_TIMEOUT_S = 120
 
 
 class THEADS_OT_check_environment(bpy.types.Operator):
-    """Start the generator and show its device (GPU or CPU), renderers and weights, and what is missing"""
+    """Start the generator and show its Python (and where that choice came from), its device (GPU or
+    CPU), renderers and weights, and what is missing"""
 
     bl_idname = "theads.check_environment"
     bl_label = "Check Environment"
 
     def execute(self, context: bpy.types.Context) -> OperatorResult:
         settings = context.window_manager.theads
+        chosen = []
         try:
+            chosen.append(f"Python: {RUNTIME.worker_python(context).describe()}")
             if bpy.app.background:
-                show(settings, describe_ping(RUNTIME.ask(context, "ping", PING_TIMEOUT_S)), ok=True)
+                show(settings, chosen + describe_ping(RUNTIME.ask(context, "ping", PING_TIMEOUT_S)), ok=True)
             else:
-                RUNTIME.request(context, "ping", show_event)
-                show(settings, ["Starting the generator..."], ok=False)
+                RUNTIME.request(context, "ping", functools.partial(show_event, chosen))
+                show(settings, chosen + ["Starting the generator..."], ok=False)
         except UserError as error:
-            show(settings, [str(error)], ok=False)
+            show(settings, chosen + [str(error)], ok=False)
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         for line in settings.environment.splitlines():
@@ -40,16 +46,17 @@ def show(settings: bpy.types.PropertyGroup, lines: list[str], ok: bool) -> None:
     settings.environment_ok = ok
 
 
-def show_event(event: Event) -> None:
-    """The ping's answer, shown in the preferences and panel (run later, by the timer)."""
+def show_event(chosen: list[str], event: Event) -> None:
+    """The ping's answer after the python chosen, shown in the preferences and panel (run later,
+    by the timer)."""
     settings = bpy.data.window_managers[0].theads
     if event.kind == "done":
-        show(settings, describe_ping(event.get("result") or {}), ok=True)
+        show(settings, chosen + describe_ping(event.get("result") or {}), ok=True)
     elif event.kind == "error":
-        show(settings, [str(event.get("message"))], ok=False)
+        show(settings, chosen + [str(event.get("message"))], ok=False)
     else:
         log = [line for line in event.get("log", []) if line.strip()][-6:]
-        show(settings, [f"The generator stopped (exit code {event.get('returncode')}):", *log], ok=False)
+        show(settings, chosen + [f"The generator stopped (exit code {event.get('returncode')}):", *log], ok=False)
 
 
 OPERATOR = THEADS_OT_check_environment

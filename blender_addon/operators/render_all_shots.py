@@ -6,6 +6,7 @@ from bpy.props import StringProperty
 
 from ..blender.runtime import RUNTIME
 from ..blender.shot_job import PreparedShot, prepare_shot
+from ..blender.tasks import show_failure
 from ..logic.errors import UserError
 from .common import OperatorResult, WatchesJobs, report_all, user_errors
 
@@ -63,8 +64,12 @@ class THEADS_OT_render_all_shots(WatchesJobs, bpy.types.Operator):
                 if shot is None:
                     raise UserError(f"no shot named '{name}'")
                 prepared.append(prepare_shot(context, context.scene, shot))
+                for warning in prepared[-1].warnings:
+                    self.report({"WARNING"}, f"{name}: {warning}")
             except UserError as error:
                 problems.append(f"{name}: {error}")
+                if shot is not None:
+                    show_failure(shot, str(error))
         return prepared, problems
 
 

@@ -7,8 +7,9 @@ from bpy.props import EnumProperty, IntProperty, StringProperty
 from ..logic.job_args import Compute
 from ..package import ADDON_ID
 
-DEVICE_ITEMS = [("auto", "Auto", "A CUDA GPU when there is one, else the CPU"),
-                ("cuda", "CUDA", "An NVIDIA GPU"), ("cpu", "CPU", "The processor (slow for the neural renderer)")]
+DEVICE_ITEMS = [("auto", "Auto", "A CUDA GPU when there is one, then an Apple GPU, else the CPU"),
+                ("cuda", "CUDA", "An NVIDIA GPU"), ("mps", "Apple GPU", "Apple silicon's GPU (Metal)"),
+                ("cpu", "CPU", "The processor (slow for the neural renderer)")]
 PRECISION_ITEMS = [("auto", "Auto", "Half precision on GPUs, float32 on the CPU"),
                    ("float32", "Float32", ""), ("float16", "Float16", "GPUs only"), ("bfloat16", "BFloat16", "")]
 
@@ -29,6 +30,13 @@ class THeadsPreferences(bpy.types.AddonPreferences):
     precision: EnumProperty(name="Precision", items=PRECISION_ITEMS, default="auto")
     batch_size: IntProperty(name="Batch size", default=8, min=1, max=256,
                             description="Frames rendered at once; lower it when the GPU runs out of memory")
+    signing_cert: StringProperty(
+        name="Signing certificate", subtype="FILE_PATH",
+        description="The studio's certificate chain (PEM) that signs the content credentials of every output. "
+                    "Empty: $TALKING_HEADS_SIGNING_CERT, else this installation's own key (not a trusted signer)")
+    signing_key: StringProperty(
+        name="Signing key", subtype="FILE_PATH",
+        description="The private key (PEM) of the signing certificate. Empty: $TALKING_HEADS_SIGNING_KEY")
 
     def draw(self, context: bpy.types.Context) -> None:
         from ..ui.environment import draw_environment
@@ -40,6 +48,10 @@ class THeadsPreferences(bpy.types.AddonPreferences):
         row.prop(self, "device")
         row.prop(self, "precision")
         row.prop(self, "batch_size")
+        credentials = layout.box()
+        credentials.label(text="Content credentials (every output is signed and marked as synthetic)")
+        credentials.prop(self, "signing_cert")
+        credentials.prop(self, "signing_key")
         draw_environment(layout, context)
 
 
@@ -51,6 +63,8 @@ class DefaultPreferences:
     device = "auto"
     precision = "auto"
     batch_size = 8
+    signing_cert = ""
+    signing_key = ""
 
 
 def preferences(context: bpy.types.Context) -> THeadsPreferences | DefaultPreferences:

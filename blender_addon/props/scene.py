@@ -13,6 +13,10 @@ DRIVER_ITEMS = [("VIDEO", "Video clip", "The face in a video clip drives the por
                 ("MOTION", "Built-in motion", "A procedural motion made from the portrait itself")]
 VIDEO_SOURCE_ITEMS = [("FILE", "File", "A video file"), ("STRIP", "Movie strip", "A movie strip in the sequencer")]
 MOTION_ITEMS = [(name, name.title(), "") for name in MOTIONS]
+CLIP_TIMING_ITEMS = [("RESAMPLE", "Scene rate", "A clip whose frame rate differs from the scene's is resampled to "
+                                              "the scene's rate: the plate lasts as long as the clip and its sound"),
+                     ("FRAMES", "Clip frames", "One plate frame per clip frame, whatever the rates: a clip faster "
+                                               "or slower than the scene plays slower or faster than its sound")]
 PERSON_ITEMS = [("FEED_FORWARD", "Feed-forward", "The person model made from the portraits at once"),
                 ("PERSON_FILE", "Person file", "A person model (.safetensors) saved earlier, e.g. by Fine-tune Person")]
 CONTENT_LOSS_NAMES = {"vgg": ("Perceptual (paper)", "VGG19 and VGGFace features, as in the paper; needs their "
@@ -56,6 +60,8 @@ class THeadsShot(bpy.types.PropertyGroup):
     video_strip: StringProperty(name="Movie strip", description="Name of a movie strip in the sequencer")
     frame_offset: IntProperty(name="Frame offset", min=0, description="Clip frames skipped at its start")
     frame_count: IntProperty(name="Frames", min=0, description="Clip frames used; 0: to the clip's end")
+    clip_timing: EnumProperty(name="Timing", items=CLIP_TIMING_ITEMS, default="RESAMPLE",
+                              description="How a clip whose frame rate differs from the scene's is timed")
     rig: PointerProperty(name="Rig", type=bpy.types.Object, description="An object with bound landmarks")
     motion: EnumProperty(name="Motion", items=MOTION_ITEMS, default="talk")
     motion_intensity: FloatProperty(name="Intensity", default=1.0, min=0.0, soft_max=2.0)

@@ -40,6 +40,18 @@ class MainPanel:
             draw_environment(layout, context)
 
 
+CONSENT_LINES = ("Animate a real person only with their consent.",
+                 "Every output is marked as synthetic: content",
+                 "credentials (C2PA) and an invisible watermark.")
+
+
+def draw_consent(layout: bpy.types.UILayout) -> None:
+    """The reminder beside the portrait list: consent, and how outputs are marked."""
+    box = layout.box().column(align=True)
+    for index, line in enumerate(CONSENT_LINES):
+        box.label(text=line, icon="INFO" if index == 0 else "BLANK1")
+
+
 class ShotPanel:
     """A sub-panel about the active shot."""
 
@@ -61,6 +73,7 @@ class PortraitPanel(ShotPanel):
         column = row.column(align=True)
         column.operator("theads.portrait_add", text="", icon="ADD")
         column.operator("theads.portrait_remove", text="", icon="REMOVE")
+        draw_consent(layout)
         if 0 <= shot.active_portrait < len(shot.portraits):
             item = shot.portraits[shot.active_portrait]
             layout.template_ID(item, "image", open="image.open")
@@ -110,6 +123,7 @@ def _draw_video(layout: bpy.types.UILayout, context: bpy.types.Context, shot: bp
     row = layout.row(align=True)
     row.prop(shot, "frame_offset")
     row.prop(shot, "frame_count")
+    layout.row().prop(shot, "clip_timing", expand=True)
 
 
 def _draw_rig(layout: bpy.types.UILayout, context: bpy.types.Context, shot: bpy.types.PropertyGroup) -> None:

@@ -4,14 +4,17 @@
     source = "portrait.jpg"          # or a list of photos of the person
     driver = "reference.mp4"         # a clip, a track .npz, or "motion:talk+nod"
     output = "renders/intro"         # a folder (PNG sequence) or a .mp4
-    frames = "0:120"                 # optional; any `animate` option by its long name
+    frames = "0:120"                 # optional; any `animate` option by its long name (head_motion,
+                                     # batch, no_follow_scale = true, ...), checked as the flag is
 
-Relative paths are resolved against the shot list's folder. A failing shot is reported and the
+Relative paths are resolved against the shot list's folder, and outputs must stay inside it
+(unless --allow-outside). A failing shot is reported and the
 others still run; shots that finished are recorded beside the list and skipped on a rerun
 (unless their options changed).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -24,15 +27,9 @@ from pathlib import Path
 from talking_heads.errors import InputError, TalkingHeadsError
 from talking_heads.landmarks import LandmarkDetector, make_detector
 from talking_heads.landmarks.driver import MOTION_PREFIX
-from talking_heads.landmarks.retarget import RetargetConfig
+from talking_heads.options import from_keys
 from talking_heads.pipeline import AnimateJob, AnimateResult, PersonCache, animate
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
-
-_PATH_KEYS = ("output", "person", "checkpoint", "track_cache", "side_by_side")
-_RETARGET_KEYS = {"expression", "head_motion", "follow_position", "follow_scale", "smoothing", "neutral_frame"}
-_RENAMED = {"crop": ("full_frame", lambda crop: not crop), "duration": ("motion_duration", float),
-            "intensity": ("motion_intensity", float), "batch": ("batch_size", int), "mp4": ("also_mp4", bool)}
-
 
 @dataclass(frozen=True)
 class Shot:
@@ -66,38 +63,35 @@ def read_shot_list(path: Path) -> list[Shot]:
     return shots
 
 
-def _resolve(base: Path, value: str) -> Path:
-    return (base / Path(value).expanduser()).resolve()
+def shot_job(shot: Shot, base: Path, *, allow_outside: bool = False) -> AnimateJob:
+    """The animate job of a shot, read by AnimateJob's own declaration (keys named like the
+    `animate` flags); relative paths resolved against the shot list's folder `base`. An output
+    outside that folder is refused unless `allow_outside`."""
+    job = from_keys(AnimateJob, shot.options, where=f"shot {shot.name!r}: ")
+    resolved = {}
+    for item in dataclasses.fields(job):
+        value = getattr(job, item.name)
+        if isinstance(value, Path):
+            resolved[item.name] = _resolve(base, value)
+        elif isinstance(value, list) and value and isinstance(value[0], Path):
+            resolved[item.name] = [_resolve(base, path) for path in value]
+    if not job.driver.startswith(MOTION_PREFIX):
+        resolved["driver"] = str(_resolve(base, Path(job.driver)))
+    job = dataclasses.replace(job, **resolved)
+    if not allow_outside:
+        for name in ("output", "side_by_side", "track_cache"):
+            _check_inside(shot, name, getattr(job, name), base)
+    return job
 
 
-def shot_job(shot: Shot, base: Path) -> AnimateJob:
-    """The animate job of a shot; paths resolved against the shot list's folder."""
-    try:
-        return _shot_job(shot, base)
-    except (TypeError, ValueError, AttributeError) as error:
-        message = str(error).replace("AnimateJob.__init__() got an ", "").replace("RetargetConfig.__init__() got an ", "")
-        raise InputError(f"shot {shot.name!r}: {message}") from None
+def _resolve(base: Path, value: Path) -> Path:
+    return (base / value.expanduser()).resolve()
 
 
-def _shot_job(shot: Shot, base: Path) -> AnimateJob:
-    options = dict(shot.options)
-    missing = [key for key in ("source", "driver", "output") if key not in options]
-    if missing:
-        raise InputError(f"shot {shot.name!r} lacks {', '.join(missing)}")
-    sources = options.pop("source")
-    values: dict = {"sources": [_resolve(base, s) for s in ([sources] if isinstance(sources, str) else sources)]}
-    driver = str(options.pop("driver"))
-    values["driver"] = driver if driver.startswith(MOTION_PREFIX) else str(_resolve(base, driver))
-    retarget = {key: options.pop(key) for key in list(options) if key in _RETARGET_KEYS}
-    values["retarget"] = RetargetConfig(**retarget)
-    if "frames" in options:
-        frames = options.pop("frames")
-        start, _, stop = frames.partition(":") if isinstance(frames, str) else (frames[0], ":", frames[1])
-        values["frames"] = (int(start or 0), int(stop))
-    for key, value in options.items():
-        name, convert = _RENAMED.get(key, (key, lambda v: v))
-        values[name] = _resolve(base, value) if name in _PATH_KEYS else convert(value)
-    return AnimateJob(**values)
+def _check_inside(shot: Shot, name: str, path: Path | None, base: Path) -> None:
+    if path is not None and not path.is_relative_to(base.resolve()):
+        raise InputError(f"shot {shot.name!r}: {name} {path} is outside the shot list's folder {base.resolve()}; "
+                         f"write it inside, or pass --allow-outside to `talking-heads batch`")
 
 
 class DoneRecord:
@@ -105,7 +99,18 @@ class DoneRecord:
 
     def __init__(self, shot_list: Path):
         self.path = shot_list.with_name(f".{shot_list.stem}.done.json")
-        self.entries: dict[str, str] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.problem = ""  # why an existing record could not be read (every shot then renders again)
+        self.entries: dict[str, str] = {}
+        if self.path.is_file():
+            try:
+                entries = json.loads(self.path.read_text())
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+                self.problem = f"{self.path} is unreadable ({error}); every shot renders again"
+            else:
+                if isinstance(entries, dict) and all(isinstance(v, str) for v in entries.values()):
+                    self.entries = entries
+                else:
+                    self.problem = f"{self.path} is not a record of finished shots; every shot renders again"
 
     def is_done(self, shot: Shot) -> bool:
         return self.entries.get(shot.name) == shot.fingerprint
@@ -117,7 +122,7 @@ class DoneRecord:
         temporary.replace(self.path)
 
 
-def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
+def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False, allow_outside: bool = False,
               report: Callable[[str], None] = print, progress: Callable[[str], ProgressFn] | None = None,
               cancelled: CancelFn = never_cancelled) -> list[ShotOutcome]:
     """Render the shots of a shot list in order; never stops at a failing shot."""
@@ -129,6 +134,8 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
             raise InputError(f"{path}: no shot named {', '.join(unknown)}")
         shots = [shot for shot in shots if shot.name in only]
     record, people, outcomes = DoneRecord(path), PersonCache(), []
+    if record.problem:
+        report(f"warning: {record.problem}")
     detector = functools.cache(lambda: make_detector("auto"))  # one for every shot, made when first needed
     for number, shot in enumerate(shots, 1):
         prefix = f"[{number}/{len(shots)}] {shot.name}"
@@ -137,8 +144,8 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
             report(f"{prefix}: skipped (finished in an earlier run)")
             continue
         report(f"{prefix}: rendering")
-        outcome = _run_shot(shot, path.parent, people, detector(), progress(shot.name) if progress else None,
-                            cancelled)
+        outcome = _run_shot(shot, path.parent, allow_outside, people, detector,
+                            progress(shot.name) if progress else None, cancelled)
         outcomes.append(outcome)
         report(f"{prefix}: {outcome.status}, {outcome.detail}")
         if outcome.status == "done":
@@ -148,12 +155,12 @@ def run_shots(path: Path, *, only: list[str] | None = None, force: bool = False,
     return outcomes
 
 
-def _run_shot(shot: Shot, base: Path, people: PersonCache, detector: LandmarkDetector, progress: ProgressFn | None,
-              cancelled: CancelFn) -> ShotOutcome:
+def _run_shot(shot: Shot, base: Path, allow_outside: bool, people: PersonCache,
+              detector: Callable[[], LandmarkDetector], progress: ProgressFn | None, cancelled: CancelFn) -> ShotOutcome:
     start = time.perf_counter()
     try:
-        job = shot_job(shot, base)
-        result: AnimateResult = animate(job, people=people, detector=detector, cancelled=cancelled,
+        job = shot_job(shot, base, allow_outside=allow_outside)
+        result: AnimateResult = animate(job, people=people, detector=detector(), cancelled=cancelled,
                                         progress=progress or no_progress)
     except TalkingHeadsError as error:  # Cancelled included: the frames written are kept
         return ShotOutcome(shot.name, "failed", seconds=time.perf_counter() - start, detail=str(error))

@@ -9,7 +9,9 @@ Commands (each but quit with an "id" chosen by the caller):
     {"cmd": "person", "id": ID, "job": {PersonJob.to_dict()}}     make (fine-tune) and save a person file
     {"cmd": "landmarks", "id": ID, "image": PATH}                 68 landmarks of the largest face
     {"cmd": "cancel", "id": ID}                                   stop job ID (finished frames stay,
-                                                                  a cancelled person writes nothing)
+                                                                  a cancelled person writes nothing);
+                                                                  an error event when no job ID is
+                                                                  queued or running
     {"cmd": "ping", "id": ID}                                     answered at once, even during a job
     {"cmd": "quit"}                                               cancel what runs, then exit
 Events, each with the id of the command it answers:
@@ -68,6 +70,8 @@ def parse_command(line: str) -> Command:
         message = json.loads(line)
     except json.JSONDecodeError as error:
         raise ProtocolError(f"malformed command line (not JSON: {error.msg}): {line[:200]!r}") from None
+    except RecursionError:
+        raise ProtocolError(f"malformed command line (nested too deeply): {line[:200]!r}") from None
     if not isinstance(message, dict):
         raise ProtocolError(f"malformed command line (not a JSON object): {line[:200]!r}")
     job_id = message.pop("id", None)
@@ -106,7 +110,7 @@ def _error_message(error: BaseException) -> str:
     if isinstance(error, TalkingHeadsError):
         return str(error)
     if _is_out_of_memory(error):
-        return ("out of GPU memory: lower the batch size in the add-on's preferences (or --batch-size), "
+        return ("out of GPU memory: lower the batch size in the add-on's preferences (or --batch), "
                 "or use the CPU")
     return f"internal error {type(error).__name__}: {error} (the traceback is in the worker's log)"
 
@@ -151,6 +155,8 @@ class Worker:
         self.people = PersonCache()
         self.jobs: queue.Queue[Command | None] = queue.Queue()
         self.cancelled: set[str] = set()
+        self.pending: set[str] = set()  # ids of the jobs queued or running
+        self.lock = threading.Lock()  # guards `pending` and `cancelled` together
         self.running: str | None = None
         self.quitting = False
         self._detector: Any = None
@@ -167,11 +173,15 @@ class Worker:
         return 0
 
     def handle(self, line: str) -> bool:
-        """One command line; False when it was `quit`."""
+        """One command line; False when it was `quit`. No line ends the worker otherwise."""
         try:
             command = parse_command(line)
         except ProtocolError as error:
             self.emit.error(error.job_id, error)
+            return True
+        except Exception as error:  # anything else a line could provoke is reported, not fatal
+            log.exception("reading a command line failed")
+            self.emit.error(None, error)
             return True
         return HANDLERS[command.cmd](self, command)
 
@@ -186,11 +196,20 @@ class Worker:
     # -- commands ---------------------------------------------------------------------------------
 
     def _queue(self, command: Command) -> bool:
+        with self.lock:
+            self.pending.add(str(command.job_id))
         self.jobs.put(command)
         return True
 
     def _cancel(self, command: Command) -> bool:
-        self.cancelled.add(str(command.job_id))
+        job_id = str(command.job_id)
+        with self.lock:
+            known = job_id in self.pending
+            if known:
+                self.cancelled.add(job_id)
+        if not known:
+            self.emit.error(job_id, InputError(f"cancel: no job {job_id!r} is queued or running "
+                                               "(it may have finished already)"))
         return True
 
     def _ping(self, command: Command) -> bool:
@@ -221,16 +240,20 @@ class Worker:
     def _run_jobs(self) -> None:
         self._warm_up()
         while (command := self.jobs.get()) is not None:
-            if self.quitting or command.job_id in self.cancelled:
-                self.emit.error(command.job_id, Cancelled("cancelled before it started"))
-                self.cancelled.discard(str(command.job_id))
-                continue
-            self.running = command.job_id
-            try:
-                JOBS[command.cmd](self, command)
-            finally:
-                self.running = None
-                self.cancelled.discard(str(command.job_id))
+            job_id = str(command.job_id)
+            if self.quitting or job_id in self.cancelled:
+                self.emit.error(job_id, Cancelled("cancelled before it started"))
+            else:
+                self.running = job_id
+                try:
+                    JOBS[command.cmd](self, command)
+                except Exception as error:  # a handler's own failure still ends the job with an event
+                    self._failed(job_id, error, 0)
+                finally:
+                    self.running = None
+            with self.lock:
+                self.pending.discard(job_id)
+                self.cancelled.discard(job_id)
 
     def _progress(self, job_id: str) -> ProgressFn:
         """A progress callback that sends throttled `progress` events of the job."""
@@ -290,7 +313,10 @@ class Worker:
         from talking_heads.landmarks import detect_largest_face, make_detector
 
         try:
-            path = Path(str(command.fields.get("image", "")))
+            image_field = command.fields.get("image")
+            if not isinstance(image_field, str) or not image_field:
+                raise InputError(f"the landmarks command needs \"image\": a path, got {image_field!r}")
+            path = Path(image_field)
             image = media.read_image(path)
             self._detector = self._detector or make_detector("auto")
             face = detect_largest_face(self._detector, image, path.name)

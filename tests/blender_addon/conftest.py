@@ -25,15 +25,20 @@ else:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Without bpy (the library's environment) these tests are left out of a plain `pytest`
-    run, and asking for them by name says which environment they need."""
-    if bpy is not None:
-        return None
-    if any("blender_addon" in str(arg) for arg in config.args):
+    """Asking for these tests by name in the library's environment says which one they need."""
+    if bpy is None and any("blender_addon" in str(arg) for arg in config.args):
         raise pytest.UsageError("tests/blender_addon need headless Blender: run them with "
                                 ".venv-blender/bin/python -m pytest tests/blender_addon (made by "
                                 "`python install.py --dev`)")
-    return True
+    return None
+
+
+if bpy is None:  # a plain `pytest` in the library's environment: shown as skipped, with the reason
+    _BLENDER_ENV = PROJECT / ".venv-blender"
+    pytest.skip("the add-on's tests need headless Blender: " + (
+        "run .venv-blender/bin/python -m pytest tests/blender_addon" if _BLENDER_ENV.is_dir() else
+        f"{_BLENDER_ENV.name} is absent; make it with `python install.py --dev`, then run "
+        ".venv-blender/bin/python -m pytest tests/blender_addon"), allow_module_level=True)
 
 
 def library_python() -> Path | None:

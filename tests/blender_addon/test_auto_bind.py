@@ -1,6 +1,7 @@
 """Auto-bind: a face mesh (a grid painted with a shared portrait) is rendered from the camera in
 a Cycles subprocess, its landmarks detected through the worker and cast back onto the mesh."""
 import math
+import time
 
 import bpy
 import numpy as np
@@ -56,3 +57,16 @@ def test_auto_bind_needs_a_camera_and_a_mesh(painted_face):
     with pytest.raises(RuntimeError, match="has no camera"):
         bpy.ops.theads.auto_bind()
     assert painted_face.theads.binding == "NONE"
+
+
+def test_auto_bind_runs_in_steps_and_cancels_without_a_change(painted_face, tmp_path):
+    """What the modal operator drives: a step never waits for the render; cancel kills it."""
+    from blender_addon.blender.autobind import AutoBind
+
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "face.blend"))
+    job = AutoBind(bpy.context, painted_face)
+    started = time.monotonic()
+    assert job.poll(bpy.context) is False and job.stage == "rendering"
+    assert time.monotonic() - started < 0.5
+    job.cancel()
+    assert job.stage == "cancelled" and job.finished and painted_face.theads.binding == "NONE"

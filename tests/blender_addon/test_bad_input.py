@@ -1,4 +1,7 @@
 """Bad input in the panel shows a clear message in Blender and changes nothing."""
+import re
+import sys
+
 import bpy
 import pytest
 from blender_addon.blender import compat
@@ -9,14 +12,17 @@ def snapshot() -> tuple:
     strips = len(compat.all_strips(scene.sequence_editor)) if scene.sequence_editor else 0
     shot = scene.theads.active()
     return (strips, len(bpy.data.objects), len(bpy.data.images), len(bpy.data.materials), scene.frame_current,
-            shot.plate_strip, shot.status, shot.texture_object)
+            shot.plate_strip, shot.texture_object)
 
 
 def animate_fails(message: str) -> None:
+    """The operator fails with `message`, which becomes the shot's last result; nothing else changes."""
     before = snapshot()
     with pytest.raises(RuntimeError, match=message):
         bpy.ops.theads.animate()
     assert snapshot() == before
+    status = bpy.context.scene.theads.active().status
+    assert status.startswith("Failed: ") and re.search(message, status.splitlines()[0]), status
 
 
 def test_no_shot(blank):
@@ -80,5 +86,26 @@ def test_the_worker_environment_not_found(make_shot, prefs, tmp_path):
 def test_check_environment_names_the_device_and_what_is_missing(blank, worker_python, runtime):
     assert bpy.ops.theads.check_environment() == {"FINISHED"}
     report = bpy.context.window_manager.theads.environment.splitlines()
-    assert report[0].startswith("Device: ") and any(line.startswith("Renderers: ") and "warp" in line for line in report)
+    assert report[0] == f"Python: {worker_python} (from $TALKING_HEADS_PYTHON)"
+    assert report[1].startswith("Device: ") and any(line.startswith("Renderers: ") and "warp" in line for line in report)
     assert bpy.context.window_manager.theads.environment_ok
+
+
+@pytest.mark.parametrize("case", ["missing", "no library"])
+def test_a_bad_talking_heads_python_is_an_error_naming_it(make_shot, runtime, monkeypatch, tmp_path, case):
+    """Never replaced by the project's .venv: the variable and its fix are named, nothing renders."""
+    make_shot()
+    runtime.stop_worker()
+    if case == "missing":
+        monkeypatch.setenv("TALKING_HEADS_PYTHON", str(tmp_path / "gone" / "bin" / "python"))
+        expected = r"\$TALKING_HEADS_PYTHON is .*gone.* where there is no Python: set \$TALKING_HEADS_PYTHON to"
+    else:  # Blender's own python, without the library on its path
+        monkeypatch.setenv("TALKING_HEADS_PYTHON", sys.executable)
+        monkeypatch.delenv("PYTHONPATH", raising=False)
+        expected = (r"\(from \$TALKING_HEADS_PYTHON\) has no Talking Heads library .*"
+                    r"set \$TALKING_HEADS_PYTHON to the .venv folder")
+    animate_fails(expected)
+    with pytest.raises(RuntimeError, match=expected):
+        bpy.ops.theads.check_environment()
+    assert "TALKING_HEADS_PYTHON" in bpy.context.window_manager.theads.environment
+    assert runtime.client is None

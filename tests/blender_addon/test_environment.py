@@ -1,9 +1,13 @@
 """Finding the generator's environment, and what the add-on shows after 'Check environment'."""
 import json
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, describe_ping, find_worker_python,
+from blender_addon.logic.environment import (CHECKPOINT_VARIABLE, PYTHON_VARIABLE, SIGNING_VARIABLES, WorkerPython,
+                                             check_library, choose_worker_python, describe_ping, find_worker_python,
                                              venv_python, worker_environment)
 from blender_addon.logic.errors import UserError
 
@@ -31,6 +35,26 @@ def test_an_installed_addon_finds_the_project_it_came_from(tmp_path):
     assert find_worker_python("", package, {}) == project_python
     other = make_env(tmp_path / "farm")
     assert find_worker_python("", package, {PYTHON_VARIABLE: str(other)}) == other
+    chosen = choose_worker_python("", package, {PYTHON_VARIABLE: str(tmp_path / "farm")})
+    assert chosen.describe() == f"{other} (from ${PYTHON_VARIABLE})"
+    assert choose_worker_python("", package, {}).origin == f"the project folder {tmp_path / 'project'}"
+
+
+def test_a_variable_naming_no_python_is_an_error_not_replaced(tmp_path):
+    make_env(tmp_path / "project" / ".venv")
+    (tmp_path / "install.py").write_text("")
+    with pytest.raises(UserError, match=rf"\${PYTHON_VARIABLE} is .*typo.*where there is no Python: set \${PYTHON_VARIABLE}"):
+        find_worker_python("", tmp_path / "project" / "blender_addon", {PYTHON_VARIABLE: str(tmp_path / "typo")})
+
+
+def test_a_python_without_the_library_is_refused_by_its_origin(tmp_path):
+    bare = WorkerPython(Path(sys.executable), f"${PYTHON_VARIABLE}")
+    with pytest.raises(UserError, match=rf"\(from \${PYTHON_VARIABLE}\) has no Talking Heads library.*unset it"):
+        check_library(bare, {"PATH": os.environ.get("PATH", "")})
+    library = tmp_path / "lib" / "talking_heads"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("")
+    check_library(bare, {"PYTHONPATH": str(library.parent)})  # found: no error
 
 
 def test_an_addon_inside_the_project_finds_its_venv(tmp_path):
@@ -65,3 +89,14 @@ def test_the_workers_environment_carries_the_chosen_checkpoint(tmp_path):
     assert worker_environment(blender, str(chosen))[CHECKPOINT_VARIABLE] == str(chosen)
     with pytest.raises(UserError, match="meta-learned checkpoint .*gone.safetensors .*was not found"):
         worker_environment(blender, str(tmp_path / "gone.safetensors"))
+
+
+def test_the_workers_environment_carries_the_studio_signing_files(tmp_path):
+    certificate, key = tmp_path / "studio.pem", tmp_path / "studio.key"
+    certificate.write_text("x")
+    key.write_text("x")
+    env = worker_environment({}, "", {"certificate": str(certificate), "key": str(key)})
+    assert env == {SIGNING_VARIABLES["certificate"]: str(certificate), SIGNING_VARIABLES["key"]: str(key)}
+    assert worker_environment({}, "", {"certificate": "", "key": ""}) == {}
+    with pytest.raises(UserError, match="signing key .*gone.key .*was not found"):
+        worker_environment({}, "", {"certificate": str(certificate), "key": str(tmp_path / "gone.key")})

@@ -1,7 +1,8 @@
 """Frame naming and where a result sits in the timeline."""
 import pytest
 
-from blender_addon.logic.frames import StripLayout, clip_span, frame_name, frames_after, png_size, strip_span
+from blender_addon.logic.frames import (ClipTiming, StripLayout, clip_span, clip_timing, frame_name, frames_after,
+                                        png_size, strip_span)
 
 
 def test_frames_are_named_like_the_pipelines_png_sequences():
@@ -49,3 +50,13 @@ def test_png_size_reads_the_header(tmp_path, portraits_dir):
     assert png_size(tmp_path / "a.png") == (7, 3)
     with pytest.raises(ValueError, match="not a PNG"):
         png_size(portraits_dir / "s42.jpg")
+
+
+def test_a_clip_at_another_rate_is_resampled_to_the_scene_or_kept_frame_for_frame():
+    resampled = clip_timing(30.0, 24.0, 90, resample=True)  # 3 s of clip
+    assert (resampled.fps, resampled.count) == (24.0, 72) and "resampled to 72 frames" in resampled.note
+    kept = clip_timing(30.0, 24.0, 90, resample=False)
+    assert (kept.fps, kept.count) == (None, 90) and "one to one" in kept.note
+    assert clip_timing(25.0, 25.0, 78, resample=True) == ClipTiming(None, 78, "")
+    with pytest.raises(ValueError, match="positive"):
+        clip_timing(0.0, 24.0, 10, resample=True)

@@ -58,3 +58,11 @@ def test_bad_person_jobs_are_refused_with_what_to_do(portrait, tmp_path, change,
     values = {"sources": [portrait], "output": str(tmp_path / "anna.safetensors"), "finetune_steps": 2, **change}
     with pytest.raises(UserError, match=message):
         person_job(**values)
+
+
+def test_the_preferences_offer_exactly_the_devices_and_precisions_of_the_jobs():
+    from blender_addon.logic.job_args import DEVICES, PRECISIONS
+    from blender_addon.props.preferences import DEVICE_ITEMS, PRECISION_ITEMS
+
+    assert tuple(item[0] for item in DEVICE_ITEMS) == DEVICES
+    assert tuple(item[0] for item in PRECISION_ITEMS) == PRECISIONS

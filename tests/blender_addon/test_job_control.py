@@ -1,5 +1,7 @@
 """Cancelling keeps the frames written; a killed worker is reported, what it wrote stays, and the
 next job starts a new worker and runs."""
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -48,7 +50,7 @@ def test_a_killed_worker_is_reported_and_the_next_job_runs(make_shot, runtime):
     folder = Path(shot.output_folder)
     runtime.worker(bpy.context)
     first_pid = runtime.client.pid
-    watcher = when_frames_exist(folder, 2, runtime.client.kill)
+    watcher = when_frames_exist(folder, 2, lambda: os.kill(first_pid, signal.SIGKILL))
     with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit code -9\).*frames written are kept"):
         bpy.ops.theads.animate()
     watcher.join()

@@ -6,6 +6,7 @@ import bpy
 import pytest
 
 from blender_addon.ui.panels import CLASSES as PANELS
+from blender_addon.ui.panels import CONSENT_LINES
 from blender_addon.ui.statusbar import draw_progress
 
 
@@ -73,7 +74,7 @@ def test_every_panel_draws_in_every_state(blank, driver, output):
     shot.portraits.add().filepath = "face.jpg"
     drawn = draw_all(bpy.context)
     assert {"theads.animate", "expression", "renderer", "person_file", "theads.person_finetune", "finetune_steps",
-            "finetune_loss", "finetune_output"} <= set(drawn)
+            "finetune_loss", "finetune_output", *CONSENT_LINES} <= set(drawn)
     if driver == "VIDEO":
         shot.video_source = "STRIP"
         blank.sequence_editor_create()
@@ -100,7 +101,7 @@ def test_lists_preferences_and_status_bar_draw(blank, prefs):
         assert layout.drawn
     holder = types.SimpleNamespace(layout=CheckingLayout(), bl_rna=prefs.bl_rna)
     type(prefs).draw(holder, bpy.context)
-    assert {"python_env", "checkpoint", "device", "precision", "batch_size",
+    assert {"python_env", "checkpoint", "device", "precision", "batch_size", "signing_cert", "signing_key",
             "theads.check_environment"} <= set(holder.layout.drawn)
     bar = types.SimpleNamespace(layout=CheckingLayout())
     bpy.context.window_manager.theads.busy = True

@@ -1,7 +1,7 @@
 """Projection of world points to render pixels, checked against a pinhole camera worked by hand."""
 import numpy as np
 
-from blender_addon.logic.projection import pixel_ray, project_points, render_size
+from blender_addon.logic.projection import pixel_rays, project_points, render_size
 
 
 def perspective(focal_px: float, size: tuple[int, int], near: float = 0.1, far: float = 100.0) -> np.ndarray:
@@ -34,9 +34,10 @@ def test_the_ray_through_a_pixel_passes_through_the_point_seen_there():
     view = np.eye(4)
     view[:3, 3] = [0.2, -0.1, -3.0]
     projection = perspective(400, size)
-    point = np.array([0.3, 0.25, 0.4])
-    pixel = project_points(point[None], view, projection, size)[0][0]
-    origin, direction = pixel_ray(tuple(pixel), view, projection, size)
-    along = origin + direction * np.dot(point - origin, direction)
-    np.testing.assert_allclose(along, point, atol=1e-4)
+    points = np.array([[0.3, 0.25, 0.4], [-0.5, 0.1, -0.2]])
+    pixels = project_points(points, view, projection, size)[0]
+    origins, directions = pixel_rays(pixels, view, projection, size)
+    for point, origin, direction in zip(points, origins, directions):
+        along = origin + direction * np.dot(point - origin, direction)
+        np.testing.assert_allclose(along, point, atol=1e-4)
     assert render_size(1920, 1080, 50) == (960, 540)

@@ -1,7 +1,11 @@
 """A shared clip drives a shared portrait into a plate and a texture: the frame counts and the
 timing match the clip, and its landmark track is cached beside the blend file."""
+import os
+import subprocess
+
 import bpy
 import pytest
+from addon_helpers import finished_frames
 from blender_addon.blender import compat
 
 CLIP_FRAMES = 78  # d0.mp4: 78 frames at 25 fps
@@ -51,3 +55,37 @@ def test_a_video_file_starts_where_the_shot_says(saved, make_shot, clips_dir):
     assert bpy.ops.theads.animate() == {"FINISHED"}
     plate = compat.all_strips(bpy.context.scene.sequence_editor)[shot.plate_strip]
     assert (plate.frame_final_start, plate.frame_final_duration) == (7, CLIP_FRAMES - 70)
+
+
+MAKE_30_FPS = """
+import itertools, sys
+from talking_heads import media
+with media.Mp4Writer(sys.argv[2], 30.0) as writer:
+    for frame in itertools.islice(media.open_frame_source(sys.argv[1]).frames(), 45):
+        writer.write(frame)
+"""
+
+
+@pytest.fixture(scope="module")
+def clip_30_fps(tmp_path_factory, worker_python, clips_dir):
+    """1.5 s of d0.mp4 as a 30 fps clip (45 frames)."""
+    path = tmp_path_factory.mktemp("clips") / "fast.mp4"
+    subprocess.run([str(worker_python), "-c", MAKE_30_FPS, str(clips_dir / "d0.mp4"), str(path)], check=True,
+                   env=dict(os.environ), timeout=120)
+    return path
+
+
+def test_a_30_fps_clip_in_a_24_fps_scene_lasts_as_long_as_the_clip(saved, make_shot, clip_30_fps):
+    scene = bpy.context.scene
+    shot = make_shot("Fast", driver="VIDEO")
+    scene.render.fps, scene.render.fps_base = 24, 1.0
+    shot.video_path = str(clip_30_fps)
+    assert bpy.ops.theads.animate() == {"FINISHED"}
+    plate = compat.all_strips(scene.sequence_editor)[shot.plate_strip]
+    assert plate.frame_final_duration == 36 == finished_frames(saved / "Fast")  # 1.5 s at 24 fps
+    assert "30 fps clip in a 24 fps scene: resampled to 36 frames" in shot.status
+
+    shot.clip_timing = "FRAMES"  # one plate frame per clip frame
+    assert bpy.ops.theads.animate() == {"FINISHED"}
+    assert plate.frame_final_duration == 45 == finished_frames(saved / "Fast")
+    assert "clip frames kept one to one" in shot.status

@@ -149,5 +149,5 @@ def test_job_round_trips_through_json_objects(tmp_path, portrait):
     job = AnimateJob([portrait], "motion:talk", tmp_path / "x", frames=(2, 9), track_cache=tmp_path / "t.npz")
     again = AnimateJob.from_dict(job.to_dict())
     assert again == job
-    with pytest.raises(InputError, match="unknown job option"):
+    with pytest.raises(InputError, match="unknown option colour"):
         AnimateJob.from_dict({**job.to_dict(), "colour": "red"})

@@ -173,10 +173,10 @@ def test_cancel_mid_job_keeps_the_finished_frames(session, motion_job, tmp_path)
     ('{"cmd": "ping"}', None, 'needs an "id"'),
     ('{"cmd": "animate", "id": "y"}', "y", 'needs a "job" object'),
     ('{"cmd": "animate", "id": "z", "job": {"sources": [], "driver": "motion:talk", "output": "o", "colour": 1}}',
-     "z", "unknown job option(s): colour"),
+     "z", "unknown option colour"),
     ('{"cmd": "person", "id": "q"}', "q", 'the person command needs a "job" object'),
     ('{"cmd": "person", "id": "r", "job": {"inputs": [], "output": "p.safetensors", "steps": 3}}',
-     "r", "unknown person job option(s): steps"),
+     "r", "unknown option steps"),
 ])
 def test_malformed_lines_get_an_error_event_and_the_worker_carries_on(session, line, job_id, message):
     session.lines.put(line)
@@ -283,3 +283,52 @@ def test_a_person_job_without_a_meta_checkpoint_says_how_to_get_one(session, per
     assert error["event"] == "error" and error["type"] == "WeightsError"
     assert "talking-heads train" in error["message"] and synthesis.CHECKPOINT_VARIABLE in error["message"]
     assert not (tmp_path / "anna.safetensors").exists()
+
+
+def test_no_line_ends_the_worker_deeply_nested_json_included(session):
+    session.lines.put('{"cmd": "ping", "id": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    error = session.events.next(kinds=("error",))
+    assert error["type"] == "ProtocolError" and "nested too deeply" in error["message"]
+    session.send(cmd="ping", id="still-alive")
+    assert session.events.next("still-alive")["event"] == "done"
+
+
+def test_a_cancel_for_an_unknown_id_is_answered_and_does_not_poison_a_later_job(session, motion_job):
+    session.send(cmd="cancel", id="later")
+    answer = session.events.next("later")
+    assert answer["event"] == "error" and "no job 'later' is queued or running" in answer["message"]
+    session.send(cmd="animate", id="later", job=motion_job("later", seconds=0.12))
+    assert session.events.until_end("later")[-1]["event"] == "done"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"batch_size": "8"}, "batch_size must be a whole number, got '8'"),
+    ({"sources": "/path"}, "sources must be a list of paths, got '/path'"),
+    ({"driver": 5}, "driver must be a text, got 5"),
+    ({"fps": -1}, "fps must be above 0"),
+    ({"retarget": {"expression": "strong"}}, "retarget.expression must be a number"),
+])
+def test_jobs_with_wrong_types_are_input_errors_naming_the_field(session, motion_job, change, message):
+    session.send(cmd="animate", id="typed", job=motion_job("typed", **change))
+    error = session.events.until_end("typed")[-1]
+    assert error["event"] == "error" and error["type"] == "InputError" and message in error["message"], error
+
+
+@pytest.mark.parametrize("failure, kind, message", [
+    (RuntimeError("index out of range in the generator"), "InternalError", "the traceback is in the worker's log"),
+    (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), "OutOfMemory", "lower the batch size"),
+])
+def test_unexpected_failures_are_error_events_and_the_worker_carries_on(session, motion_job, monkeypatch, failure,
+                                                                        kind, message):
+    from talking_heads import pipeline
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(pipeline, "animate", fail)
+    session.send(cmd="animate", id="boom", job=motion_job("boom"))
+    error = session.events.until_end("boom")[-1]
+    assert error["event"] == "error" and error["type"] == kind and message in error["message"], error
+    monkeypatch.undo()
+    session.send(cmd="animate", id="after", job=motion_job("after", seconds=0.12))
+    assert session.events.until_end("after")[-1]["event"] == "done"

@@ -19,6 +19,7 @@ COMMANDS = {
     "prepare-data": "prepare_data",
     "train": "train",
     "person": "person",
+    "verify": "verify",
 }
 
 

@@ -7,7 +7,9 @@ import tempfile
 from pathlib import Path
 
 from talking_heads import media
-from talking_heads.cli.animate import add_job_options, job_from_args, run_job
+from talking_heads.cli.animate import run_job
+from talking_heads.options import add_arguments, from_args
+from talking_heads.pipeline import AnimateJob
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +21,9 @@ def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.Argu
                                  description=__doc__.split(":", 1)[1].strip())
     parser.add_argument("-o", "--output", type=Path, default=Path("demo.mp4"), help="the video (default: demo.mp4)")
     parser.add_argument("--driver", default=DEMO_MOTIONS, help=f"what moves the portrait (default: {DEMO_MOTIONS})")
-    add_job_options(parser)
+    # the options of animate that make sense for the built-in portrait
+    add_arguments(parser, AnimateJob, exclude=("source", "driver", "output", "frames", "track_cache", "side_by_side",
+                                               "mp4", "resume"))
     parser.set_defaults(duration=2.5)
     return parser
 
@@ -31,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         portrait = Path(folder) / "astronaut.png"
         media.write_image(portrait, data.astronaut())
-        job = job_from_args(args, [portrait], args.driver, args.output, side_by_side=side_by_side)
+        job = from_args(AnimateJob, args, sources=[portrait], side_by_side=side_by_side)
         run_job(job, args.quiet)
     log.info("side by side: %s", side_by_side)
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from talking_heads import media
-from talking_heads.landmarks import LandmarkTrack, OneEuroConfig, TrackerConfig, draw_sketch, make_detector, track_input
+from talking_heads.landmarks import LandmarkSmoothing, LandmarkTrack, OneEuroConfig, TrackerConfig, draw_sketch, make_detector, track_input
 from talking_heads.landmarks.detect import BACKENDS
 from talking_heads.progress import progress_bar
 
@@ -26,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.Argu
     parser.add_argument("--fps", type=float, default=25.0, help="frame rate of an image folder (default: 25)")
     defaults = OneEuroConfig()
     parser.add_argument("--min-cutoff", type=float, default=defaults.min_cutoff,
-                        help=f"One-Euro minimum cutoff in Hz; lower is smoother (default: {defaults.min_cutoff})")
+                        help=f"One-Euro minimum cutoff in Hz of the head and face outline (the lips and eyelids "
+                             f"follow speech and blinks more closely); lower is smoother (default: {defaults.min_cutoff})")
     parser.add_argument("--beta", type=float, default=defaults.beta,
                         help=f"One-Euro speed coefficient; higher lags less (default: {defaults.beta})")
     parser.add_argument("--no-smooth", action="store_true", help="keep the raw per-frame landmarks")
@@ -41,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         media.check_output_path(args.preview)
     source = media.open_frame_source(args.input)
     detector = make_detector(args.backend, device=args.device)
-    config = TrackerConfig(smoothing=OneEuroConfig(args.min_cutoff, args.beta), smooth=not args.no_smooth)
+    head = OneEuroConfig(args.min_cutoff, args.beta)
+    config = TrackerConfig(smoothing=LandmarkSmoothing(head=head, shape=head), smooth=not args.no_smooth)
     with progress_bar(enabled=not args.quiet) as progress:
         track, report = track_input(source, detector, fps=args.fps, config=config, progress=progress)
     track.save(args.output)

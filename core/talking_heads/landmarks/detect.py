@@ -1,6 +1,6 @@
 """Face and 68-point landmark detection behind one interface, with pluggable backends.
 
-    detector = make_detector("auto")     # FAN when its weights are present, otherwise dlib
+    detector = make_detector("auto")     # mediapipe or FAN when their models are present, else dlib
     faces = detector.detect(image)       # every face, largest first
 """
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -17,8 +16,8 @@ from talking_heads.errors import InputError, NoFaceError
 
 log = logging.getLogger(__name__)
 
-BackendName = Literal["auto", "fan", "dlib"]
-BACKENDS: tuple[str, ...] = ("auto", "fan", "dlib")
+BackendName = Literal["auto", "fan", "mediapipe", "dlib"]
+BACKENDS: tuple[str, ...] = ("auto", "fan", "mediapipe", "dlib")
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,23 @@ def detect_largest_face(detector: LandmarkDetector, image: np.ndarray, name: str
 
 
 def make_detector(backend: str = "auto", device: str = "cpu") -> LandmarkDetector:
-    """Build a detection backend. `auto` is FAN when its weights are available, else dlib."""
-    from talking_heads.landmarks import dlib_detector, fan_detector
+    """Build a detection backend. `auto` picks the first one whose model is already here:
+    mediapipe (Apache-2.0 model: fit for commercial work), then FAN, then dlib (embedded; its
+    model's training data exclude commercial use)."""
+    from talking_heads.landmarks import dlib_detector, fan_detector, mediapipe_detector
 
     if backend not in BACKENDS:
         raise InputError(f"unknown landmark backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    if backend == "fan" or (backend == "auto" and fan_detector.weights_available()):
-        detector: LandmarkDetector = fan_detector.FanDetector(device=device)
-    else:
-        detector = dlib_detector.DlibDetector()
     if backend == "auto":
-        why = "its weights are present" if detector.name == "fan" else (
-            f"FAN weights not found in {Path(fan_detector.weights_folder())}")
-        log.info("landmarks: using the %s backend (%s)", detector.name, why)
-    return detector
+        backend = "mediapipe" if mediapipe_detector.model_available() else (
+            "fan" if fan_detector.weights_available() else "dlib")
+        why = {"mediapipe": f"its model is in {mediapipe_detector.model_path().parent}",
+               "fan": "its weights are present",
+               "dlib": "no MediaPipe model or FAN weights found; dlib's model is not for commercial work, "
+                       "--backend mediapipe downloads one that is"}[backend]
+        log.info("landmarks: using the %s backend (%s)", backend, why)
+    if backend == "mediapipe":
+        return mediapipe_detector.MediapipeDetector()
+    if backend == "fan":
+        return fan_detector.FanDetector(device=device)
+    return dlib_detector.DlibDetector()

@@ -5,7 +5,10 @@
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,7 @@ from talking_heads.errors import InputError
 from talking_heads.landmarks.detect import LandmarkDetector
 from talking_heads.landmarks.motions import MOTIONS, procedural_motion
 from talking_heads.landmarks.retarget import RetargetConfig, retarget
-from talking_heads.landmarks.track import LandmarkTrack, track_input
+from talking_heads.landmarks.track import LandmarkTrack, track_frames
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 
 log = logging.getLogger(__name__)
@@ -65,36 +68,140 @@ class DriverMotion:
     points: np.ndarray  # (T, 68, 2) landmarks in portrait pixels
     fps: float
     driver_points: np.ndarray  # (T, 68, 2) the driver's own landmarks (for previews)
+    first: int = 0  # the driver frame of points[0]: a clip driver with a frame range gives only those frames
+
+
+NEUTRAL_SPAN_S = 1.0  # retarget.choose_neutral_frame looks at the driver's first second
+WARM_UP_S = 0.5  # tracked before a used range, so the tracker's temporal filter has settled
+Ranges = list[tuple[int, int]]  # sorted, disjoint [start, stop) clip frame ranges
+
+
+def frames_to_track(frames: tuple[int, int] | None, total: int, fps: float, smoothing_s: float,
+                    neutral_frame: int | None = None) -> Ranges:
+    """The clip frames a job needs tracked: the used ones, widened by the warm-up and the
+    smoothing's reach (3 sigma), plus the first second (where the neutral frame is chosen) or the
+    neutral frame given; every frame when no range is used."""
+    if frames is None:
+        return [(0, total)]
+    margin = math.ceil(fps * (WARM_UP_S + 3 * smoothing_s))
+    used = (max(0, frames[0] - margin), min(total, frames[1] + margin))
+    neutral = (0, min(total, math.ceil(fps * NEUTRAL_SPAN_S))) if neutral_frame is None else \
+        (neutral_frame, neutral_frame + 1)
+    merged: Ranges = []
+    for start, stop in sorted([neutral, used]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged
+
+
+def _position(ranges: Ranges, frame: int) -> int:
+    """Where clip frame `frame` sits in the ranges' frames laid end to end."""
+    before = 0
+    for start, stop in ranges:
+        if start <= frame < stop:
+            return before + frame - start
+        before += stop - start
+    raise InputError(f"frame {frame} is past the clip's end")
+
+
+@dataclass
+class _TrackedClip:
+    """The track cache: landmarks of a clip's frames as far as they were tracked."""
+
+    track: LandmarkTrack  # every frame of the clip; those not tracked are zeros, not valid
+    tracked: np.ndarray  # (N,) bool
+
+    @classmethod
+    def read(cls, cache: Path | None, clip: Path, info: media.VideoInfo) -> _TrackedClip | None:
+        """The cache when it was made from this same clip (same path, size and frame rate, and
+        written after the clip last changed); a whole-clip track file counts as all tracked."""
+        if cache is None or not cache.is_file():
+            return None
+        try:
+            track = LandmarkTrack.load(cache)
+            with np.load(cache, allow_pickle=False) as data:
+                tracked = data["tracked"] if "tracked" in data.files else np.ones(len(track), bool)
+        except (InputError, ValueError, OSError) as error:
+            log.warning("ignoring the cached track (%s)", error)
+            return None
+        if (Path(track.source).resolve() != clip.resolve() or track.size != info.size
+                or abs(track.fps - info.fps) > 1e-6 or cache.stat().st_mtime_ns < clip.stat().st_mtime_ns
+                or tracked.shape != (len(track),)):
+            return None
+        return cls(track, tracked.astype(bool))
+
+    def write(self, cache: Path) -> None:
+        track = self.track
+        with media.atomic_output(cache) as temporary, open(temporary, "wb") as handle:
+            np.savez(handle, points=track.points, valid=track.valid, size=np.array(track.size, np.int32),
+                     fps=np.float64(track.fps), source=np.str_(track.source), tracked=self.tracked)
+
+    def covers(self, ranges: Ranges) -> bool:
+        return all(stop <= len(self.tracked) and self.tracked[start:stop].all() for start, stop in ranges)
+
+    def add(self, start: int, part: LandmarkTrack) -> None:
+        """Tracked frames from `start` on; a part that ends early marks the clip's true end."""
+        stop = start + len(part)
+        if stop > len(self.tracked):
+            grow = stop - len(self.tracked)
+            self.track = LandmarkTrack(np.concatenate([self.track.points, np.zeros((grow, *part.points.shape[1:]),
+                                                                                  np.float32)]),
+                                       np.concatenate([self.track.valid, np.zeros(grow, bool)]),
+                                       part.size, part.fps, part.source)
+            self.tracked = np.concatenate([self.tracked, np.zeros(grow, bool)])
+        self.track.points[start:stop], self.track.valid[start:stop] = part.points, part.valid
+        self.tracked[start:stop] = True
+
+    def end_at(self, count: int) -> None:
+        self.track, self.tracked = self.track.slice(0, count), self.tracked[:count]
+
+    def select(self, ranges: Ranges) -> LandmarkTrack:
+        """The ranges' frames laid end to end."""
+        pick = np.concatenate([np.arange(start, min(stop, len(self.tracked))) for start, stop in ranges])
+        track = self.track
+        return LandmarkTrack(track.points[pick], track.valid[pick], track.size, track.fps, track.source)
 
 
 def load_clip_track(clip: Path, detector: Callable[[], LandmarkDetector], cache: Path | None = None,
-                    progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled) -> LandmarkTrack:
-    """The landmark track of a clip, reusing `cache` when it was made from this same clip (same
-    path, size and frame rate, and written after the clip last changed)."""
-    if cache is not None and cache.is_file():
-        try:
-            cached = LandmarkTrack.load(cache)
-        except InputError as error:
-            log.warning("ignoring the cached track (%s)", error)
-        else:
-            info = media.probe_video(clip, exact_count=False)
-            if (Path(cached.source).resolve() == clip.resolve() and cached.size == info.size
-                    and abs(cached.fps - info.fps) < 1e-6 and cache.stat().st_mtime_ns >= clip.stat().st_mtime_ns):
-                log.info("driver: reusing the landmark track cached in %s", cache)
-                return cached
-    track, report = track_input(clip, detector(), progress=progress, cancelled=cancelled)
-    track.source = str(clip.resolve())
-    log.info("driver: %s", report.summary())
+                    progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled,
+                    ranges: Ranges | None = None) -> LandmarkTrack:
+    """The landmark track of a clip's frames in `ranges` (all frames: None), laid end to end. Only
+    frames not in `cache` are tracked; the cache keeps every frame tracked so far."""
+    info = media.probe_video(clip, exact_count=False)
+    ranges = ranges or [(0, info.frame_count)]
+    known = _TrackedClip.read(cache, clip, info)
+    if known is not None and known.covers(ranges):
+        log.info("driver: reusing the landmark track cached in %s", cache)
+        return known.select(ranges)
+    if known is None:
+        empty = LandmarkTrack(np.zeros((0, 68, 2), np.float32), np.zeros(0, bool), info.size, info.fps, str(clip.resolve()))
+        known = _TrackedClip(empty, np.zeros(0, bool))
+    missing = [(start, stop) for start, stop in ranges if not known.covers([(start, stop)])]
+    total, done = sum(stop - start for start, stop in missing), 0
+    for start, stop in missing:
+        source = media.open_frame_source(clip)
+        part, report = track_frames(itertools.islice(source.frames(), start, stop), detector(), fps=source.fps or info.fps,
+                                    total=total, source=str(clip.resolve()), cancelled=cancelled,
+                                    progress=lambda index, _, stage, before=done: progress(before + index, total, stage))
+        log.info("driver: frames %d..%d: %s", start, start + len(part), report.summary())
+        known.add(start, part)
+        if len(part) < stop - start:
+            known.end_at(start + len(part))
+        done += stop - start
     if cache is not None:
-        track.save(cache)
-    return track
+        known.write(cache)
+    return known.select(ranges)
 
 
 def driver_motion(spec: DriverSpec, portrait_points: np.ndarray, portrait_size: tuple[int, int], *,
                   detector: Callable[[], LandmarkDetector], retarget_config: RetargetConfig = RetargetConfig(),
                   motion: MotionOptions = MotionOptions(), track_cache: Path | None = None,
+                  frames: tuple[int, int] | None = None,
                   progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled) -> DriverMotion:
-    """The portrait's landmarks for every frame, moved as the driver moves."""
+    """The portrait's landmarks for every frame, moved as the driver moves. A clip driver with
+    `frames` ([start, stop)) is tracked only where those frames need it and gives only them."""
     if spec.kind == "motion":
         tracks = [procedural_motion(name, portrait_points, fps=motion.fps, duration=motion.duration,
                                     intensity=motion.intensity, image_size=portrait_size, seed=motion.seed + index)
@@ -102,10 +209,29 @@ def driver_motion(spec: DriverSpec, portrait_points: np.ndarray, portrait_size: 
         points = np.concatenate([track.points for track in tracks])
         return DriverMotion(points, motion.fps, points)
     if spec.kind == "clip":
-        track = load_clip_track(spec.path, detector, track_cache, progress, cancelled)
-    else:
-        track = LandmarkTrack.load(spec.path)
+        return _clip_motion(spec.path, portrait_points, detector, retarget_config, track_cache, frames, progress,
+                            cancelled)
+    track = LandmarkTrack.load(spec.path)
     return DriverMotion(retarget(portrait_points, track, retarget_config), track.fps, track.points)
+
+
+def _clip_motion(clip: Path, portrait_points: np.ndarray, detector: Callable[[], LandmarkDetector],
+                 config: RetargetConfig, track_cache: Path | None, frames: tuple[int, int] | None,
+                 progress: ProgressFn, cancelled: CancelFn) -> DriverMotion:
+    info = media.probe_video(clip, exact_count=False)
+    if frames is not None and frames[0] >= info.frame_count:
+        raise InputError(f"frame range starts at {frames[0]} but the driver has {info.frame_count} frames")
+    ranges = frames_to_track(frames, info.frame_count, info.fps, config.smoothing, config.neutral_frame)
+    track = load_clip_track(clip, detector, track_cache, progress, cancelled, ranges)
+    if frames is None:
+        return DriverMotion(retarget(portrait_points, track, config), track.fps, track.points)
+    if config.neutral_frame is not None:
+        config = dataclasses.replace(config, neutral_frame=_position(ranges, config.neutral_frame))
+    moved = retarget(portrait_points, track, config)
+    first = _position(ranges, frames[0])
+    range_stop = next(stop for start, stop in ranges if start <= frames[0] < stop)
+    used = slice(first, first + min(frames[1], range_stop) - frames[0])  # clipped to the clip's end like a slice
+    return DriverMotion(moved[used], track.fps, track.points[used], first=frames[0])
 
 
 def resample(points: np.ndarray, fps: float, new_fps: float) -> np.ndarray:

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from talking_heads.errors import InputError
+from talking_heads.options import Options, option
 from talking_heads.landmarks.face_model import MEAN_FACE, face_scale, rigid_centre
 from talking_heads.landmarks.pose import (HeadPose, apply_similarity, fit_pose, lift, project, roll_conjugate,
                                           rotate_2d, scale_rotation, similarity)
@@ -42,15 +43,21 @@ _UPPER_LIDS, _LOWER_LIDS = [37, 38, 43, 44], [41, 40, 47, 46]
 
 
 @dataclass(frozen=True)
-class RetargetConfig:
+class RetargetConfig(Options):
     """How much of the driver's motion reaches the source."""
 
-    expression: float = 1.0  # strength of expression transfer (0 = keep the source's expression)
-    head_motion: float = 1.0  # strength of the head's rigid motion: rotation angle, scale and shift
-    follow_position: bool = True  # follow the driver's translation in frame (relative to its neutral frame)
-    follow_scale: bool = True  # follow the driver's scale changes (relative to its neutral frame)
-    smoothing: float = 0.0  # seconds: sigma of a Gaussian over time on the result, 0 = none
-    neutral_frame: int | None = None  # index of the driver's neutral frame; None: chosen automatically
+    expression: float = option(1.0, at_least=0, at_most=4,
+                               help="expression strength (0 keeps the portrait's expression)")
+    head_motion: float = option(1.0, at_least=0, at_most=4,
+                                help="strength of the head's rigid motion: rotation angle, scale and shift")
+    follow_position: bool = option(True, help="follow the driver's movement in the frame (relative to its "
+                                              "neutral frame); --no-follow-position keeps the head where it is")
+    follow_scale: bool = option(True, help="follow the driver's scale changes; --no-follow-scale keeps the "
+                                           "head's size")
+    smoothing: float = option(0.0, at_least=0, at_most=10,
+                              help="seconds: sigma of a Gaussian over time on the retargeted landmarks, 0 = none")
+    neutral_frame: int | None = option(None, at_least=0,
+                                       help="driver frame with a neutral face (default: chosen automatically)")
 
 
 def _down_axis(points: np.ndarray) -> np.ndarray:

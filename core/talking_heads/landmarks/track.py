@@ -17,7 +17,7 @@ import numpy as np
 from talking_heads import media
 from talking_heads.errors import InputError, NoFaceError
 from talking_heads.landmarks.detect import LandmarkDetector
-from talking_heads.landmarks.smoothing import OneEuroConfig, fill_gaps, smooth_landmarks
+from talking_heads.landmarks.smoothing import LandmarkSmoothing, fill_gaps, smooth_landmarks
 from talking_heads.landmarks.topology import NUM_POINTS
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 
@@ -83,7 +83,7 @@ class LandmarkTrack:
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    smoothing: OneEuroConfig = field(default_factory=OneEuroConfig)
+    smoothing: LandmarkSmoothing = field(default_factory=LandmarkSmoothing)
     smooth: bool = True
     detect_every: int = 5  # frames between face detections while the face keeps its look
     max_box_reuse: int = 12  # frames the last face box is kept when detection misses

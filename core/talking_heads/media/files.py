@@ -10,6 +10,7 @@ from talking_heads.errors import MediaError, OutputError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"})
+OUTPUT_VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v"})  # containers of the H.264 videos written
 
 
 def is_image_path(path: str | Path) -> bool:

@@ -81,9 +81,11 @@ def _apply_exif_orientation(image: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 def write_image(path: str | Path, image: np.ndarray, label: SyntheticLabel | None = None,
                 compress_level: int = 1) -> Path:
-    """Write an RGB image; PNGs carry the label as text chunks. Written atomically."""
+    """Write an RGB image; with a label, it is watermarked and PNGs carry the label as text chunks
+    and signed content credentials. Written atomically."""
     path = check_output_path(path)
-    pil = Image.fromarray(checked_rgb8(image))
+    image = checked_rgb8(image)
+    pil = Image.fromarray(label.mark(image) if label is not None else image)
     temporary = partial_path(path)
     options: dict[str, object] = {}
     if path.suffix.lower() == ".png":
@@ -95,10 +97,13 @@ def write_image(path: str | Path, image: np.ndarray, label: SyntheticLabel | Non
             options["pnginfo"] = info
     try:
         pil.save(temporary, format=Image.registered_extensions().get(path.suffix.lower()), **options)
+        if label is not None and path.suffix.lower() == ".png":
+            label.seal(temporary, path.name)
         os.replace(temporary, path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 

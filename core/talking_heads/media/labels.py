@@ -1,7 +1,20 @@
-"""Provenance: every generated file says it is synthetic and what made it."""
+"""Provenance: every generated file says it is synthetic and what made it, three ways.
+
+- a label in the file's metadata (PNG text chunks, MP4 tags): easy to read, stripped by any re-encode;
+- C2PA content credentials (`talking_heads.provenance.credentials`): signed, read by platforms;
+- an invisible watermark in every frame (`talking_heads.provenance.watermark`): survives
+  re-encoding and rescaling. `watermark=False` turns only this one off.
+"""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from talking_heads.provenance import credentials, watermark
+from talking_heads.provenance.signing import SigningIdentity, load_identity
 
 
 @dataclass(frozen=True)
@@ -9,8 +22,11 @@ class SyntheticLabel:
     """Provenance written into every generated file: it is synthetic, and what made it."""
 
     renderer: str
-    tool: str = "Talking Heads"
+    tool: str = credentials.TOOL
     details: dict[str, str] = field(default_factory=dict)
+    inputs: tuple[tuple[str, Path], ...] = ()  # (role, file): the portrait and driver, named by hash
+    watermark: bool = True  # embed the invisible watermark in every frame
+    signing: SigningIdentity | None = None  # None: the configured studio identity, else this installation's
 
     @property
     def description(self) -> str:
@@ -26,3 +42,18 @@ class SyntheticLabel:
             "renderer": self.renderer,
             **self.details,
         }
+
+    @functools.cached_property
+    def generation(self) -> credentials.Generation:
+        from talking_heads import __version__
+
+        ingredients = tuple(credentials.Ingredient.from_file(role, Path(path)) for role, path in self.inputs)
+        return credentials.Generation(self.renderer, __version__, ingredients, self.watermark, dict(self.details))
+
+    def mark(self, frame: np.ndarray) -> np.ndarray:
+        """The frame (uint8 HxWx3 RGB) as it is written: watermarked unless that was turned off."""
+        return watermark.embed(frame) if self.watermark else frame
+
+    def seal(self, path: Path, title: str) -> None:
+        """Sign content credentials into the finished file `path`, to be named `title`."""
+        credentials.seal(path, title, self.generation, self.signing or load_identity())

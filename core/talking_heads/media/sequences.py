@@ -17,6 +17,11 @@ FRAME_PATTERN = "frame_{index:06d}.png"
 _FRAME_RE = re.compile(r"^frame_(\d{6})\.png$")
 
 
+def is_frame_name(name: str) -> bool:
+    """Whether a file name is one of a sequence's frames (frame_000001.png)."""
+    return _FRAME_RE.match(name) is not None
+
+
 def frame_path(folder: str | Path, index: int) -> Path:
     """The file of frame `index` (1-based, as Blender numbers image sequences)."""
     return Path(folder) / FRAME_PATTERN.format(index=index)
@@ -34,8 +39,25 @@ def count_finished_frames(folder: str | Path) -> int:
     return count
 
 
+def remove_frames(folder: str | Path, first_index: int) -> int:
+    """Remove the frames numbered `first_index` and above from `folder`; returns how many."""
+    folder = Path(folder)
+    stale = [folder / name for name in os.listdir(folder)
+             if (m := _FRAME_RE.match(name)) and int(m.group(1)) >= first_index]
+    for path in stale:
+        try:
+            path.unlink()
+        except OSError as error:
+            raise OutputError(f"cannot replace the earlier frame {path}: {error.strerror or error}") from None
+    return len(stale)
+
+
 class PngSequenceWriter:
-    """Writes numbered PNG frames (`frame_000001.png`, ...) into a folder, each atomically."""
+    """Writes numbered PNG frames (`frame_000001.png`, ...) into a folder, each atomically.
+
+    Frames of an earlier render numbered `first_index` or above are removed when it opens, so
+    the folder never mixes this render's frames with stale ones (which a video made from the
+    folder would include)."""
 
     def __init__(self, folder: str | Path, label: SyntheticLabel | None = None, first_index: int = 1):
         self.folder = Path(folder)
@@ -46,6 +68,7 @@ class PngSequenceWriter:
             check_writable_folder(parent)
             self.folder.mkdir()
         check_writable_folder(self.folder)
+        self.replaced = remove_frames(self.folder, first_index)  # frames of an earlier render
         self.label = label
         self.next_index = first_index
         self.frame_count = 0

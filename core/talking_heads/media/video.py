@@ -3,6 +3,7 @@ with the provenance label in its metadata."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,10 +118,14 @@ class VideoReader:
 
 
 class Mp4Writer:
-    """Writes frames to an H.264 MP4 with the provenance label in its metadata.
+    """Writes frames to an H.264 MP4 with the provenance label in its metadata; with a label, the
+    frames are watermarked and the finished file carries signed content credentials.
 
     Frames go to a temporary file that is renamed when the writer closes, also after an error
-    or a cancel, so the frames already written are kept as a playable video.
+    or a cancel elsewhere, so the frames already written are kept as a playable video. Before
+    the rename the file is checked to hold every frame written; a write error (a full disk)
+    or a file that fails that check is an OutputError, and the temporary file is removed:
+    nothing unreadable is ever left under the requested name.
     """
 
     def __init__(self, path: str | Path, fps: float, label: SyntheticLabel | None = None, quality_crf: int = 18):
@@ -156,25 +161,65 @@ class Mp4Writer:
             self._open(even.shape[1], even.shape[0])
         elif (even.shape[1], even.shape[0]) != self._size:
             raise ValueError(f"frame size {width}x{height} differs from the video's {self._size}")
+        if self.label is not None:
+            even = self.label.mark(even)
         try:
             self._encoder.send(np.ascontiguousarray(even))
-        except (OSError, RuntimeError) as error:
-            raise OutputError(f"cannot write {self.path}: {_ffmpeg_error_message(error)}") from None
+        except (OSError, RuntimeError):
+            self._discard()
+            raise OutputError(f"cannot write {self.path}: {_write_failure(self.path)}") from None
         self.frame_count += 1
 
     def close(self) -> None:
-        """Finish the file; a writer that received no frame leaves nothing behind."""
+        """Finish the file (a writer that received no frame leaves nothing behind); OutputError,
+        and nothing under the name, when the finished file does not hold every frame written."""
         if self._encoder is None:
             return
         encoder, self._encoder = self._encoder, None
-        encoder.close()
+        try:
+            encoder.close()
+            written = probe_video(self._temporary).frame_count
+        except (OSError, RuntimeError, MediaError):
+            written = -1
+        if written != self.frame_count:
+            self._temporary.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {self.path}: {_write_failure(self.path)}")
+        if self.label is not None:
+            self.label.seal(self._temporary, self.path.name)
         os.replace(self._temporary, self.path)
+
+    def _discard(self) -> None:
+        """Stop the encoder and remove its unfinished file."""
+        encoder, self._encoder = self._encoder, None
+        if encoder is not None:
+            try:
+                encoder.close()
+            except (OSError, RuntimeError):
+                pass
+        self._temporary.unlink(missing_ok=True)
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:  # keep what was written, without hiding the error that stopped the writing
+            self.close()
+        except OutputError:
+            pass
+
+
+def _write_failure(path: Path) -> str:
+    """Why writing a video failed, in words a user can act on."""
+    try:
+        free = shutil.disk_usage(path.parent if str(path.parent) else ".").free
+    except OSError:
+        free = None
+    if free is not None and free < 16 * 2**20:
+        return f"the disk is full ({free // 1024} KiB free); free some space or write elsewhere"
+    return "the encoder stopped before the video was complete (disk full, a size limit, or the folder was removed)"
 
 
 def read_video_metadata(path: str | Path) -> dict[str, str]:

@@ -1,15 +1,20 @@
 """Configuration of the paper's networks and of their optimiser (Zakharov et al. 2019 defaults)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 from talking_heads.errors import InputError
+from talking_heads.options import Options
 
 FINAL_RESOLUTION = 4  # the embedder and discriminator bodies end at 4x4 (paper)
+# Limits that a saved configuration must respect before any network is allocated
+MAX_RESOLUTION = 2048
+MAX_CHANNELS = 4096
+MAX_BLOCKS = 64
 
 
 @dataclass(frozen=True)
-class AttentionResolutions:
+class AttentionResolutions(Options):
     """Feature-map sides at which a self-attention layer is inserted (paper: 32, 32, 64, 32)."""
 
     embedder: int = 32
@@ -19,7 +24,7 @@ class AttentionResolutions:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Options):
     """Architecture of the embedder, generator and discriminator; defaults are the paper's."""
 
     resolution: int = 256  # side S of the square images and sketches
@@ -32,8 +37,6 @@ class ModelConfig:
     spectral_norm: bool = True  # on every convolution and linear layer (paper)
 
     def __post_init__(self) -> None:
-        if isinstance(self.attention_resolutions, dict):
-            object.__setattr__(self, "attention_resolutions", AttentionResolutions(**self.attention_resolutions))
         self._validate()
 
     def _validate(self) -> None:
@@ -47,6 +50,12 @@ class ModelConfig:
                              f"below the resolution {self.resolution}")
         if min(self.base_channels, self.max_channels, self.embedding_dim) < 1 or self.bottleneck_blocks < 0:
             raise InputError("channel counts must be positive and bottleneck_blocks non-negative")
+        if self.resolution > MAX_RESOLUTION or max(self.base_channels, self.max_channels, self.embedding_dim) > \
+                MAX_CHANNELS or self.bottleneck_blocks > MAX_BLOCKS:
+            raise InputError(f"an architecture beyond any trained model (resolution at most {MAX_RESOLUTION}, "
+                             f"channels at most {MAX_CHANNELS}, bottleneck_blocks at most {MAX_BLOCKS}): "
+                             f"resolution {self.resolution}, channels {self.base_channels}..{self.max_channels}, "
+                             f"embedding {self.embedding_dim}, {self.bottleneck_blocks} blocks")
         for name, side in asdict(self.attention_resolutions).items():
             if side and not (power_of_two(side) and side <= self.resolution):
                 raise InputError(f"attention resolution {name}={side} must be 0 (none) or a power of two "
@@ -66,17 +75,6 @@ class ModelConfig:
         """Downsampling (and upsampling) blocks of the generator (256 -> 16: four)."""
         return (self.resolution // self.bottleneck_resolution).bit_length() - 1
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InputError(f"unknown model configuration keys {unknown}; known: {sorted(known)}")
-        return cls(**data)
-
     @classmethod
     def tiny(cls) -> ModelConfig:
         """A small model for tests: 64x64, 8..32 channels, one bottleneck block."""
@@ -87,20 +85,10 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class OptimConfig:
+class OptimConfig(Options):
     """Adam settings of the paper: lr 5e-5 for the embedder and generator, 2e-4 for the discriminator."""
 
     lr_generator: float = 5e-5  # embedder + generator (+ projection P)
     lr_discriminator: float = 2e-4
     betas: tuple[float, float] = (0.0, 0.999)
     eps: float = 1e-8
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> OptimConfig:
-        data = dict(data)
-        if "betas" in data:
-            data["betas"] = tuple(data["betas"])
-        return cls(**data)

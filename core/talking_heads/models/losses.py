@@ -2,7 +2,7 @@
 the discriminator, and the embedding match between W_i and e_i. Weights default to the paper's."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -10,13 +10,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from talking_heads.errors import InputError
+from talking_heads.options import Options
 from talking_heads.models.vgg import VGGFeatures, load_published
 
 CONTENT_LOSSES = ("vgg", "vgg19", "vggface", "l1", "none")
 
 
 @dataclass(frozen=True)
-class LossConfig:
+class LossConfig(Options):
     """Loss weights (paper values) and the content loss to use."""
 
     content: str = "vgg"  # vgg (VGG19 + VGG-Face, paper), vgg19, vggface, l1 (pixels), none
@@ -28,17 +29,6 @@ class LossConfig:
     adversarial_weight: float = 1.0
     feature_matching_weight: float = 10.0
     embedding_match_weight: float = 80.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> LossConfig:
-        data = dict(data)
-        for key in ("vgg19_layers", "vggface_layers"):
-            if key in data:
-                data[key] = tuple(data[key])
-        return cls(**data)
 
 
 def mean_l1(a: list[Tensor], b: list[Tensor]) -> Tensor:
@@ -116,10 +106,3 @@ def discriminator_hinge_loss(real_score: Tensor, fake_score: Tensor) -> Tensor:
 def embedding_match_loss(W_i: Tensor, e_i: Tensor, config: LossConfig = LossConfig()) -> Tensor:
     """weight * ||W_i - e_i||_1 (summed over the E dimensions), averaged over the batch (paper: 80)."""
     return config.embedding_match_weight * (W_i - e_i).abs().sum(dim=-1).mean()
-
-
-def generator_adversarial_terms(fake_score: Tensor, real_activations: list[Tensor],
-                                fake_activations: list[Tensor], config: LossConfig = LossConfig()) -> Tensor:
-    """The generator's weighted adversarial objective: adv * (-D(x_hat)) + fm * L_FM."""
-    return (config.adversarial_weight * generator_adversarial_loss(fake_score)
-            + config.feature_matching_weight * feature_matching_loss(real_activations, fake_activations))

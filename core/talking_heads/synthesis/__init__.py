@@ -1,4 +1,5 @@
-"""Renderers behind one interface: neural (the paper) and warp (classical, no weights).
+"""Renderers behind one interface: neural (the paper) and warp (classical, no weights), plus
+the frozen baseline (the source unchanged) that evaluations measure them against.
 
 `choose_renderer` resolves `auto`: neural when a person file or meta-learned checkpoint is given
 or configured (`weights/meta.safetensors`, or the TALKING_HEADS_CHECKPOINT variable), warp otherwise.
@@ -12,7 +13,7 @@ from pathlib import Path
 from talking_heads.errors import InputError
 from talking_heads.synthesis.base import Person, Renderer, Shot
 
-RENDERERS = ("auto", "neural", "warp")
+RENDERERS = ("auto", "neural", "warp")  # what users render with; `create_renderer` also makes "frozen"
 WEIGHTS_FOLDER = Path(__file__).resolve().parents[3] / "weights"
 CHECKPOINT_VARIABLE = "TALKING_HEADS_CHECKPOINT"
 
@@ -65,6 +66,10 @@ def create_renderer(name: str, options: RendererOptions = RendererOptions()) -> 
         from talking_heads.synthesis.warp import WarpRenderer
 
         return WarpRenderer()
+    if name == "frozen":
+        from talking_heads.synthesis.frozen import FrozenRenderer
+
+        return FrozenRenderer()
     from talking_heads.synthesis.neural import NeuralRenderer
 
     return NeuralRenderer(person_file=options.person_file,

@@ -1,10 +1,12 @@
 """Settings of a meta-learning run (paper values where the paper gives them)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from talking_heads.errors import InputError
 from talking_heads.models import ModelConfig, OptimConfig
+from talking_heads.models.losses import LossConfig
+from talking_heads.options import Options
 
 VARIANTS = ("ff", "ft")
 MODEL_PRESETS = {"paper": ModelConfig, "tiny": ModelConfig.tiny}
@@ -13,7 +15,7 @@ RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "keep_checkpoints
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Options):
     variant: str = "ft"  # "ff": feed-forward, no embedding-match loss; "ft": with it, for fine-tuning
     steps: int = 100_000  # optimisation steps (each: one E+G update and one D update)
     batch: int = 8  # episodes per step, over all processes together
@@ -27,8 +29,6 @@ class TrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
 
     def __post_init__(self) -> None:
-        if isinstance(self.optim, dict):
-            object.__setattr__(self, "optim", OptimConfig.from_dict(self.optim))
         if self.variant not in VARIANTS:
             raise InputError(f"unknown variant {self.variant!r}: use ff or ft")
         for name in ("steps", "batch", "k", "checkpoint_every", "log_every", "keep_checkpoints"):
@@ -39,13 +39,10 @@ class TrainConfig:
     def embedding_match(self) -> bool:
         return self.variant == "ft"
 
-    def to_dict(self) -> dict:
-        return {**asdict(self), "optim": self.optim.to_dict()}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
+    @property
+    def losses(self) -> LossConfig:
+        """The loss configuration of the run (weights: the paper's)."""
+        return LossConfig(content=self.content_loss)
 
     def resumed_with(self, overrides: dict) -> TrainConfig:
         """This (saved) config with a resumed run's options: only some may change."""

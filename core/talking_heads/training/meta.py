@@ -11,7 +11,6 @@ from pathlib import Path
 import torch
 
 from talking_heads.models import Discriminator, Embedder, Generator, ModelConfig
-from talking_heads.models.losses import LossConfig
 from talking_heads.synthesis.neural import META_KIND, split_prefix
 from talking_heads.training import checkpoints, distributed
 from talking_heads.training.config import TrainConfig
@@ -65,7 +64,7 @@ class MetaLearner:
         device = processes.device
         self.networks = Networks.build(model_config, num_videos, config.seed).to(device)
         embedder, generator, discriminator = (getattr(self.networks, name) for name in NETWORKS)
-        losses = LossConfig(content=config.content_loss)
+        losses = config.losses
         content_loss = training_content_loss(losses).to(device)
         columns = VideoColumns(discriminator)
         generator_model = GeneratorFullModel(EmbedderIdentity(embedder, generator), generator, discriminator, columns,

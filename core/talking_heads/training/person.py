@@ -8,7 +8,6 @@ paper's FT): the generator and discriminator trained on the shots (`training.fin
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +15,10 @@ from pathlib import Path
 from talking_heads import media
 from talking_heads.errors import InputError, OutputError, WeightsError
 from talking_heads.landmarks import make_detector
-from talking_heads.landmarks.detect import LandmarkDetector
+from talking_heads.landmarks.detect import BACKENDS, LandmarkDetector
 from talking_heads.models.losses import CONTENT_LOSSES
-from talking_heads.pipeline import load_portrait
+from talking_heads.options import Options, check, option
+from talking_heads.pipeline import check_device, load_portrait
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis import CHECKPOINT_VARIABLE, configured_checkpoint
 from talking_heads.synthesis.base import Shot
@@ -30,33 +30,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PersonJob:
+class PersonJob(Options):
     """What `make_person` makes (the `person` command's options, the worker's `person` job)."""
 
-    inputs: list[Path]  # portrait images of one person (the largest face of each) and/or videos of them
-    output: Path  # the person file PATH.safetensors (its PATH.json is written beside it)
-    checkpoint: Path | None = None  # the meta-learned checkpoint; None: the configured one
-    finetune_steps: int = 0  # 0: the feed-forward person; N: fine-tuned N steps on the shots
-    content_loss: str = FinetuneConfig.content_loss  # of fine-tuning, one of models.losses.CONTENT_LOSSES
-    frames: int = 8  # shots taken evenly from each video
-    backend: str = "auto"  # landmark detector: auto, fan or dlib
-    device: str = "auto"  # auto, cuda, mps or cpu
-
-    def to_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "inputs": [str(path) for path in self.inputs], "output": str(self.output),
-                "checkpoint": None if self.checkpoint is None else str(self.checkpoint)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> PersonJob:
-        unknown = sorted(set(data) - {field.name for field in dataclasses.fields(cls)})
-        if unknown:
-            raise InputError(f"unknown person job option(s): {', '.join(unknown)}")
-        try:
-            checkpoint = data.get("checkpoint")
-            return cls(**{**data, "inputs": [Path(path) for path in data["inputs"]], "output": Path(data["output"]),
-                          "checkpoint": None if checkpoint is None else Path(checkpoint)})
-        except (KeyError, TypeError, ValueError) as error:
-            raise InputError(f"malformed person job: {error}") from None
+    inputs: list[Path] = option(positional=True, metavar="IMAGES_OR_VIDEO",
+                                help="portrait images of one person (the largest face of each) and/or videos of them")
+    output: Path = option(short="-o", help="the person file PATH.safetensors (its PATH.json is written beside it)")
+    checkpoint: Path | None = option(None, help="meta-learned checkpoint (default: weights/meta.safetensors "
+                                                "or $TALKING_HEADS_CHECKPOINT)")
+    finetune_steps: int = option(0, at_least=0, at_most=100_000,
+                                 help="fine-tuning steps on the shots; 0 is the feed-forward person")
+    content_loss: str = option(FinetuneConfig.content_loss, choices=CONTENT_LOSSES, help="content loss of fine-tuning")
+    frames: int = option(8, at_least=1, at_most=1000, help="shots taken evenly from each video")
+    backend: str = option("auto", choices=BACKENDS, help="landmark detector")
+    device: str = option("auto", check=check_device, help="auto, cuda, mps or cpu")
 
 
 @dataclass(frozen=True)
@@ -91,12 +78,9 @@ def make_person(job: PersonJob, progress: ProgressFn = no_progress, cancelled: C
 
 def check_person_job(job: PersonJob) -> Path:
     """Everything that can be checked before work starts; returns the person file's path."""
+    check(job)
     if not job.inputs:
         raise InputError("no images or videos of the person given")
-    if not isinstance(job.finetune_steps, int) or job.finetune_steps < 0:
-        raise InputError(f"the fine-tuning steps must be 0 or more, got {job.finetune_steps!r}")
-    if job.content_loss not in CONTENT_LOSSES:
-        raise InputError(f"unknown content loss {job.content_loss!r}: choose one of {', '.join(CONTENT_LOSSES)}")
     return person_file_path(job.output)
 
 

@@ -57,6 +57,7 @@ def _check_new_run(run_dir: Path) -> None:
 def _open_new_run(run_dir: Path, dataset: Dataset, model_config: ModelConfig, config: TrainConfig) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / RUN_CONFIG, {"model": model_config.to_dict(), "train": config.to_dict(),
+                                      "losses": config.losses.to_dict(),
                                       "dataset": str(dataset.path), "videos": dataset.names})
 
 

@@ -24,7 +24,7 @@ def test_json_round_trip(config):
 
 
 def test_unknown_keys_and_bad_sizes_are_refused():
-    with pytest.raises(InputError, match="unknown model configuration keys"):
+    with pytest.raises(InputError, match="unknown option widht"):
         ModelConfig.from_dict({**ModelConfig().to_dict(), "widht": 3})
     with pytest.raises(InputError, match="power of two"):
         ModelConfig(resolution=200)

@@ -11,8 +11,7 @@ from talking_heads.errors import InputError, WeightsError
 from talking_heads.manifest import ManifestEntry
 from talking_heads.models import losses, vgg
 from talking_heads.models.losses import (LossConfig, content_loss_by_name, discriminator_hinge_loss,
-                                         embedding_match_loss, feature_matching_loss, generator_adversarial_loss,
-                                         generator_adversarial_terms)
+                                         embedding_match_loss, feature_matching_loss, generator_adversarial_loss)
 
 
 def test_paper_weights_are_the_defaults():
@@ -46,12 +45,6 @@ def test_feature_matching_sends_no_gradient_into_the_real_side():
     fake = [torch.randn(2, 3, requires_grad=True)]
     feature_matching_loss(real, fake).backward()
     assert real[0].grad is None and fake[0].grad is not None
-
-
-def test_weighted_generator_adversarial_terms():
-    acts = [torch.zeros(1, 2)]
-    value = generator_adversarial_terms(torch.tensor([2.0]), acts, [torch.ones(1, 2)], LossConfig())
-    assert value.item() == pytest.approx(-2.0 + 10.0 * 1.0)
 
 
 def test_embedding_match_is_80_times_the_l1_distance():

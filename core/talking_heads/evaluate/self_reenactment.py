@@ -4,6 +4,9 @@ For each clip, T shots (1, 8, 32) taken evenly from its first part are the sourc
 evaluated held-out frame of its later part is rendered from its own landmarks and compared with
 the real frame, both cropped around those landmarks at the crop resolution.
 
+Every clip also gets a row for the frozen renderer (the first source frame, unchanged), the floor
+a renderer must beat: it does not depend on T, so it is measured once, at T = 1.
+
 Metrics: SSIM and PSNR; AKD, the mean distance between the landmarks dlib detects on the
 generated and on the real crop; identity distance, the L2 distance between dlib's face-recognition
 descriptors of the two (and the share of frames under dlib's same-person threshold, 0.6); and the
@@ -21,6 +24,7 @@ from skimage.metrics import structural_similarity
 
 from talking_heads import media
 from talking_heads.landmarks import LandmarkTrack, crop_for_points, track_input
+from talking_heads.evaluate.metrics import describe
 from talking_heads.landmarks.dlib_detector import DlibDetector
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis import RendererOptions, create_renderer
@@ -75,14 +79,6 @@ class _ClipFrames:
     note: str
 
 
-def _describe(detector: DlibDetector, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Landmarks and identity descriptor of the largest face in a crop (None, None without one)."""
-    faces = detector.detect(image)
-    if not faces:
-        return None, None
-    return faces[0].points, detector.identity_descriptor(image, faces[0].box)
-
-
 def _split(track: LandmarkTrack, config: EvalConfig) -> tuple[np.ndarray, np.ndarray, str]:
     """Indices of the candidate source frames and of the evaluated held-out frames."""
     valid = np.flatnonzero(track.valid)
@@ -109,7 +105,7 @@ def _clip_frames(clip: Path, detector: DlibDetector, config: EvalConfig) -> _Cli
             crop = crop_for_points(track.points[index], config.resolution)
             crops[index] = (crop.crop(frame), crop.to_crop(track.points[index]))
     shots = [Shot(*crops[i]) for i in source]
-    real = [_RealFace(crops[i][0], *_describe(detector, crops[i][0])) for i in heldout]
+    real = [_RealFace(crops[i][0], *describe(detector, crops[i][0])) for i in heldout]
     landmarks = np.stack([crops[i][1] for i in heldout]) if len(heldout) else np.zeros((0, 68, 2), np.float32)
     return _ClipFrames(clip.name, shots, real, landmarks, note)
 
@@ -124,7 +120,7 @@ def _score(real: list[_RealFace], generated: list[np.ndarray], detector: DlibDet
     psnr = [10 * np.log10(255.0 ** 2 / max(m, 1e-10)) for m in mse]
     distances, identities, missed = [], [], 0
     for r, g in zip(real, generated):
-        points, identity = _describe(detector, g)
+        points, identity = describe(detector, g)
         if r.points is None or points is None:
             missed += 1
             continue
@@ -155,21 +151,25 @@ def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config
                    fps=fps, note=note)
 
 
+def _runs(renderers: list[str], config: EvalConfig) -> list[tuple[str, int]]:
+    """(renderer, T) of every row of a clip: the frozen floor once, then each renderer at each T."""
+    return [("frozen", 1)] + [(name, shots) for name in renderers if name != "frozen" for shots in config.shots]
+
+
 def evaluate(clips: list[Path], renderers: list[str], config: EvalConfig = EvalConfig(),
              options: RendererOptions = RendererOptions(), progress: ProgressFn = no_progress,
              cancelled: CancelFn = never_cancelled) -> list[EvalRow]:
-    """One row per clip, renderer and T."""
+    """One row per clip, renderer and T, led by each clip's frozen row."""
     detector = DlibDetector()
     rows = []
-    total = len(clips) * len(renderers) * len(config.shots)
+    runs = _runs(renderers, config)
     for clip_path in clips:
         raise_if_cancelled(cancelled)
         clip = _clip_frames(Path(clip_path), detector, config)
-        for renderer_name in renderers:
-            for shots in config.shots:
-                raise_if_cancelled(cancelled)
-                rows.append(_evaluate_renderer(clip, renderer_name, shots, config, options, detector))
-                progress(len(rows), total, "evaluate")
+        for renderer_name, shots in runs:
+            raise_if_cancelled(cancelled)
+            rows.append(_evaluate_renderer(clip, renderer_name, shots, config, options, detector))
+            progress(len(rows), len(clips) * len(runs), "evaluate")
     return rows
 
 

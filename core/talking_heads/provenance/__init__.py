@@ -1,0 +1,1 @@
+"""Provenance: content credentials, watermark."""

@@ -1,0 +1,71 @@
+"""The add-on's copy of the job options (blender_addon/logic/job_args.py, which cannot import the
+library) equals the library's declarations: names, choices and defaults, and every job it builds
+is read by the library's strict reader."""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import sys
+from pathlib import Path
+
+import pytest
+
+from talking_heads.landmarks.motions import MOTIONS
+from talking_heads.landmarks.retarget import RetargetConfig
+from talking_heads.models.losses import CONTENT_LOSSES
+from talking_heads.pipeline import DEVICES, PRECISIONS, AnimateJob
+from talking_heads.synthesis import RENDERERS
+from talking_heads.training.person import PersonJob
+
+PROJECT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT))  # the add-on's pure logic imports without Blender
+from blender_addon.logic import job_args  # noqa: E402
+
+
+def spec(cls: type, name: str):
+    return next(item for item in dataclasses.fields(cls) if item.name == name).metadata["option"]
+
+
+def default(cls: type, name: str):
+    item = next(item for item in dataclasses.fields(cls) if item.name == name)
+    return item.default if item.default_factory is dataclasses.MISSING else item.default_factory()
+
+
+def test_choices_equal_the_library_ones():
+    assert job_args.RENDERERS == RENDERERS == spec(AnimateJob, "renderer").choices
+    assert job_args.MOTIONS == MOTIONS
+    assert job_args.DEVICES == DEVICES and "mps" in DEVICES
+    assert job_args.PRECISIONS == PRECISIONS == spec(AnimateJob, "precision").choices
+    assert job_args.CONTENT_LOSSES == CONTENT_LOSSES == spec(PersonJob, "content_loss").choices
+
+
+def test_defaults_equal_the_library_ones():
+    for item in dataclasses.fields(job_args.Retarget):
+        assert item.default == default(RetargetConfig, item.name), item.name
+    for item in dataclasses.fields(job_args.Compute):
+        assert item.default == default(AnimateJob, item.name), item.name
+    animate = inspect.signature(job_args.animate_job).parameters
+    for name in ("renderer", "full_frame", "fps", "frames", "motion_duration", "motion_intensity"):
+        assert animate[name].default == default(AnimateJob, name), name
+    person = inspect.signature(job_args.person_job).parameters
+    for name in ("content_loss", "device"):
+        assert person[name].default == default(PersonJob, name), name
+
+
+@pytest.fixture
+def portrait(tmp_path):
+    path = tmp_path / "face.jpg"
+    path.write_bytes(b"not read here")
+    return str(path)
+
+
+def test_the_jobs_it_builds_are_read_by_the_strict_reader(portrait, tmp_path):
+    job = job_args.animate_job(sources=[portrait], driver="motion:nod", output=str(tmp_path / "out"), fps=24.0,
+                               frames=(2, 10), retarget=job_args.Retarget(expression=0.5, follow_scale=False),
+                               compute=job_args.Compute("mps", "bfloat16", 4))
+    read = AnimateJob.from_dict(job)
+    assert (read.fps, read.frames, read.device, read.batch_size) == (24.0, (2, 10), "mps", 4)
+    assert read.retarget == RetargetConfig(expression=0.5, follow_scale=False)
+    person = job_args.person_job(sources=[portrait], output=str(tmp_path / "anna.safetensors"), finetune_steps=5,
+                                 content_loss="l1")
+    assert PersonJob.from_dict(person).content_loss == "l1"
