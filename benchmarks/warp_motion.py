@@ -2,12 +2,13 @@
 
     .venv/bin/python benchmarks/warp_motion.py [--out sheets/] [--frames 60] [--tracks TRACK_FOLDER]
 
-Each portrait is driven by each clip (the clips whose head moves most); per pair it prints the
-head integrity (each result frame mapped back onto the portrait by the similarity of its rigid
-landmarks, then SSIM of the hair, forehead and ear region around the face at a face width of about
-160 pixels; the frozen portrait scores 1) and writes a contact sheet: for the frames where the
-driver's head is farthest from its neutral place, the driver, the still portrait, the result and
-the result's face zoomed.
+Each portrait is driven by each clip (clips whose head moves); per pair it prints the head
+integrity (`evaluate.metrics.head_integrity`: each result frame mapped back onto the portrait by
+the similarity of its rigid landmarks, then SSIM of the hair, forehead and ears around the face;
+the frozen portrait scores 1), taking the landmarks the warp was given instead of detecting them
+(quicker than `benchmarks/cross_identity.py`, which detects), and writes a contact sheet: for the
+frames where the head moved farthest, the driver, the still portrait, the result, the result's
+face zoomed and the portrait's.
 """
 from __future__ import annotations
 
@@ -17,49 +18,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from skimage.metrics import structural_similarity
 
 from talking_heads import media
 from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.driver import DriverSpec, driver_motion
-from talking_heads.landmarks.face_model import HEAD, MEAN_FACE, face_scale, rigid_centre
-from talking_heads.landmarks.pose import apply_similarity, similarity
-from talking_heads.landmarks.topology import RIGID
+from talking_heads.evaluate.metrics import head_integrity
+from talking_heads.landmarks.face_model import face_scale, rigid_centre
 from talking_heads.pipeline import load_portrait, render_frames
 from talking_heads.synthesis.warp import WarpRenderer
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PORTRAITS = ("s42.jpg", "s4.jpg", "s1.jpg", "s10.jpg")
 CLIPS = ("d11.mp4", "d3.mp4", "d12.mp4")
-FACE_WIDTH = 160  # pixels across the face (jaw to jaw) at which head integrity is measured
 TILE = 256
-
-
-def head_region_mask(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """(H, W) bool: the rigid head region (`HeadShape`) around the face (68, 2) minus the face's own hull."""
-    to_picture, offset = similarity(MEAN_FACE[list(RIGID), :2], points[list(RIGID)])
-    angles = np.linspace(0, 2 * np.pi, 64, endpoint=False)
-    ellipse = np.stack([np.cos(angles), np.sin(angles)], 1) * HEAD.region_axes + HEAD.region_centre
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(apply_similarity(to_picture, offset, ellipse)).astype(np.int32)], 1)
-    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points).astype(np.int32)), 0)
-    return mask.astype(bool)
-
-
-def head_integrity(frame: np.ndarray, frame_points: np.ndarray, portrait: np.ndarray,
-                   portrait_points: np.ndarray) -> float:
-    """SSIM of the head region around the face after mapping the frame onto the portrait by the
-    similarity of the rigid landmarks, both scaled to a face width of about FACE_WIDTH pixels."""
-    a, b = similarity(frame_points[list(RIGID)].astype(np.float64), portrait_points[list(RIGID)].astype(np.float64))
-    matrix = np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
-    back = cv2.warpAffine(frame, matrix, portrait.shape[1::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    zoom = FACE_WIDTH / (1.6 * float(face_scale(portrait_points)))  # the jaw is about 1.6 face units wide
-    shape = (int(portrait.shape[0] * zoom), int(portrait.shape[1] * zoom))
-    back, still = (cv2.resize(image, shape[::-1], interpolation=cv2.INTER_AREA) for image in (back, portrait))
-    mask = head_region_mask(portrait_points * zoom, shape)
-    grey = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in (back, still)]
-    _, ssim_map = structural_similarity(*grey, data_range=255, full=True)
-    return float(ssim_map[mask].mean())
 
 
 def zoomed_face(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
