@@ -28,8 +28,8 @@ from talking_heads.pipeline import load_portrait, render_frames
 from talking_heads.synthesis.warp import WarpRenderer
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-PORTRAITS = ("s42.jpg", "s4.jpg", "s1.jpg", "s10.jpg")
-CLIPS = ("d11.mp4", "d3.mp4", "d12.mp4")
+PORTRAITS = ("s1.jpg", "s4.jpg", "s12.jpg", "s42.jpg")  # as benchmarks/cross_identity.py
+CLIPS = ("d3.mp4", "d11.mp4", "d12.mp4")
 TILE = 256
 
 
