@@ -5,14 +5,14 @@
 Prints frames per second of the whole pipeline (driver landmarks, retarget, render, paste-back,
 MP4 write) for the warp renderer at 512x512 full-frame output; of retarget + render + paste-back
 alone (landmarks cached), for that portrait and for a 2048x2048 one (the warp works at the
-portrait's own pixel size, on a square around the whole moving head); of the neural renderer at the paper's 256x256 (untrained paper-size
-weights: speed only); and the peak memory of a 300-frame and a 1000-frame driver, each in a
+portrait's own pixel size, on a square around the whole moving head), also per second of CPU
+time (which a busy machine's waiting does not count); of the neural renderer at the paper's
+256x256 (untrained paper-size weights: speed only); and the peak memory of a 300-frame and a 1000-frame driver, each in a
 fresh process. Targets (2 CPU cores): warp >= 25 frames/s whole; the 2048x2048 portrait's speed
 is stated; the 1000-frame driver's peak memory at most 10% above the 300-frame one's.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile

@@ -35,7 +35,8 @@ TILE = 256
 
 def zoomed_face(frame: np.ndarray, points: np.ndarray) -> np.ndarray:
     centre, side = rigid_centre(points), 3.2 * float(face_scale(points))
-    matrix = np.array([[TILE / side, 0, TILE / 2 - centre[0] * TILE / side], [0, TILE / side, TILE / 2 - centre[1] * TILE / side]])
+    zoom = TILE / side
+    matrix = np.array([[zoom, 0, TILE / 2 - centre[0] * zoom], [0, zoom, TILE / 2 - centre[1] * zoom]])
     return cv2.warpAffine(frame, matrix, (TILE, TILE), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
 
 

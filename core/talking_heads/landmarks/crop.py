@@ -2,8 +2,8 @@
 
 A crop is an axis-aligned similarity (scale and translation) from the full frame to a square
 of `size` pixels: the paper's face crop (`crop_for_points`) or a larger one around the whole
-moving head at the picture's own pixel size (`head_crop`, the warp's). In a video the crop boxes are smoothed over time so the crop does not jump
-with every frame's landmark noise.
+moving head at the picture's own pixel size (`head_crop`, the warp's). In a video the crop boxes
+are smoothed over time so the crop does not jump with every frame's landmark noise.
 """
 from __future__ import annotations
 

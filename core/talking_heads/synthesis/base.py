@@ -44,7 +44,7 @@ class Person(ABC):
 
 class Renderer(ABC):
     name: str
-    resolution: int  # side of the square crops it makes (the largest, for a renderer that works at a picture's own size)
+    resolution: int  # side of the square crops it makes (the largest, for one that works at a picture's own size)
 
     def crop(self, points: np.ndarray) -> CropTransform:
         """The crop of a picture whose face has landmarks (68, 2) in picture pixels, for its shot

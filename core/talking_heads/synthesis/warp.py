@@ -183,7 +183,8 @@ class BestShotPerson(Person):
         """Index (B,) of the best shot for each frame's landmarks (B, 68, 2)."""
         target = np.asarray(landmarks, np.float64)[:, None]  # (B, 1, 68, 2)
         shots = np.broadcast_to(self.shot_points[None], (len(target), *self.shot_points.shape))
-        a, b = similarity(shots[..., list(RIGID), :], np.broadcast_to(target[..., list(RIGID), :], shots[..., list(RIGID), :].shape))
+        rigid_shots = shots[..., list(RIGID), :]  # (B, K, R, 2)
+        a, b = similarity(rigid_shots, np.broadcast_to(target[..., list(RIGID), :], rigid_shots.shape))
         aligned = apply_similarity(a, b, shots)  # (B, K, 68, 2)
         distance = np.linalg.norm(aligned - target, axis=-1).mean(axis=-1) / face_scale(target[:, 0])[:, None]
         return distance.argmin(axis=1)

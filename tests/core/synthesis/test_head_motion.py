@@ -10,7 +10,6 @@ from talking_heads.landmarks import detect_largest_face, make_detector
 from talking_heads.landmarks.face_model import face_scale, rigid_centre
 from talking_heads.landmarks.motions import procedural_motion
 from talking_heads.landmarks.pose import HeadPose, apply_similarity, lift, project, rotation_matrix
-from talking_heads.landmarks.topology import RIGID
 from talking_heads.pipeline import load_portrait, render_frames
 from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
