@@ -80,7 +80,8 @@ class AnimateJob(Options):
     person: Path | None = option(None, help="person model (.safetensors) for the neural renderer")
     checkpoint: Path | None = option(None, help="meta-learned checkpoint for the neural renderer")
     full_frame: bool = option(True, negative="crop",
-                              help="paste the face back into the portrait; --crop writes the square face crops instead")
+                              help="paste the result back into the portrait; --crop writes the renderer's square "
+                                   "crops instead (the warp's: the whole head at the portrait's own size)")
     fps: float | None = option(None, above=0, at_most=MAX_FPS, help="output frame rate (default: the driver's)")
     frames: tuple[int, int] | None = option(None, parse=parse_frame_range, check=_check_frame_range,
                                             metavar="START:STOP", help="START:STOP frames of the driver to use")
