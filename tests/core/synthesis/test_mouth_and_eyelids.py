@@ -99,7 +99,7 @@ def test_wide_open_mouth_has_upper_teeth_cavity_tongue_and_lower_teeth(photo):
 def test_painted_teeth_are_separate_teeth_not_a_slab(portraits_dir):
     photo = _crop(media.read_image(portraits_dir / "s42.jpg"), 512)
     target = _opened(photo.points, 0.8)
-    frame = WarpRenderer(WarpConfig(resolution=512)).prepare([photo]).render(target[None])[0]
+    frame = WarpRenderer().prepare([photo]).render(target[None])[0]
     scale = float(face_scale(target))
     # A line through the upper teeth, just under the upper lip, across most of the mouth; 4 samples a pixel.
     left, right = (target[60] + share * (target[64] - target[60]) for share in (0.15, 0.85))
@@ -179,7 +179,7 @@ def test_own_teeth_are_reused_when_a_shot_shows_them(smiling, photo):
     # A closed-mouthed shot of the same face (the teeth hidden) and the smiling one beside it.
     closed_points = meet_crossed_lips(_opened(smiling.points, -1.0))
     closed = Shot(WarpRenderer().prepare([smiling]).render(closed_points[None])[0], closed_points)
-    person = WarpRenderer().prepare([closed, smiling])
+    person = WarpRenderer().prepare([closed, smiling]).people[0]  # the closed shot, knowing the smiling one's teeth
     alone = WarpRenderer().prepare([closed])
     assert np.array_equal(person.points, closed.points) and person.teeth is not None and alone.teeth is None
 
