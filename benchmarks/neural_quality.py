@@ -29,6 +29,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "core"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from talking_heads import media  # noqa: E402
 from talking_heads.landmarks.dlib_detector import DlibDetector  # noqa: E402
@@ -40,8 +41,10 @@ from talking_heads.synthesis.warp import WarpRenderer  # noqa: E402
 from talking_heads.training.footage import FootageFrames, load_footage  # noqa: E402
 from talking_heads.training.learners import ScratchLearner, training_autocast  # noqa: E402
 from talking_heads.training.person_model import FootageJob, train_person_model, training_folder  # noqa: E402
-from talking_heads.evaluate import SAME_PERSON_THRESHOLD  # noqa: E402
+from talking_heads.evaluate.self_reenactment import SAME_PERSON_THRESHOLD  # noqa: E402
 from skimage.metrics import structural_similarity  # noqa: E402
+
+import figures  # noqa: E402  (benchmarks/figures.py)
 
 CLIPS = ROOT.parent / "shared" / "data" / "clips"
 EVAL_RESOLUTION = 256
@@ -176,6 +179,24 @@ def print_clip(result: dict) -> None:
                   f"{point['akd']:6.2f} {point['face_found']:5.0%} {point['identity_median']:6.3f}")
 
 
+def figure_texts(result: dict) -> dict[str, str]:
+    """The clip's figures as the docs show them (markdown tables), keyed neural_quality.CLIP.*."""
+    key = f"neural_quality.{Path(result['clip']).stem}"
+    rows = ["| renderer | SSIM | PSNR (dB) | AKD (px at 256) | face found | identity distance (median) | same person (< 0.6) "
+            "| frames/s |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows += [f"| {name} | {r['ssim']:.3f} | {r['psnr']:.2f} | {r['akd']:.2f} | {r['face_found']:.0%} | "
+             f"{r['identity_median']:.3f} | {r['same_person']:.0%} | {r['fps']:.1f} |" for name, r in result["rows"].items()]
+    curve = ["| steps | minutes | SSIM | PSNR (dB) | AKD | face found | identity distance (median) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    curve += [f"| {p['steps']} | {p['minutes']:.1f} | {p['ssim']:.3f} | {p['psnr']:.2f} | {p['akd']:.2f} | "
+              f"{p['face_found']:.0%} | {p['identity_median']:.3f} |" for p in result["curve"]]
+    budget = (f"{result['steps']} steps, {result['minutes']:.0f} minutes of training on a busy shared 2-core CPU, "
+              f"frames {result['trained_frames']} ({result['frames_used']} with a face), {result['content_loss']}; "
+              f"{result['evaluated']} held-out frames of {result['held_out']}")
+    return {f"{key}.budget": budget, f"{key}.table": "\n" + "\n".join(rows) + "\n",
+            f"{key}.curve": "\n" + "\n".join(curve) + "\n"}
+
+
 def training_speed(steps: int) -> None:
     """From-scratch training steps (batch 8, l1_msssim) of small and paper: CPU and wall seconds."""
     print(f"\ntraining speed from scratch, batch 8, {torch.get_num_threads()} threads")
@@ -278,6 +299,7 @@ def main() -> None:
     parser.add_argument("--grid-rows", type=int, default=6)
     parser.add_argument("--cell", type=int, default=160)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--record", action="store_true", help="record the figures in docs/figures.json and the docs")
     parser.add_argument("--speed", type=int, default=0, help="also time this many training steps of small and paper")
     parser.add_argument("--meta-steps", type=int, default=0,
                         help="also meta-learn tiny this many steps and compare fine-tuning from it with scratch")
@@ -293,6 +315,9 @@ def main() -> None:
         result, picture = measure_clip(CLIPS / name, args, detector)
         print_clip(result)
         results.append(result)
+        if args.record:
+            figures.record(figure_texts(result), " ".join([".venv/bin/python", "benchmarks/neural_quality.py",
+                                                          *sys.argv[1:]]))
         if args.grid is not None and index == 0:
             media.write_image(args.grid, picture)
             print(f"grid (real | warp | neural): {args.grid}")
