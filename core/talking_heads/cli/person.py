@@ -56,7 +56,8 @@ def shots_job(args: argparse.Namespace) -> PersonJob:
 
 @contextlib.contextmanager
 def training_bar(enabled: bool) -> Iterator[ReportFn]:
-    """A tqdm bar over the steps (or the minutes) with the current losses; time left on the right."""
+    """A tqdm bar over the minutes when a time budget is given (else over the steps), with the
+    current step and losses; time left on the right."""
     from tqdm import tqdm
 
     bar: list[tqdm] = []
@@ -65,11 +66,11 @@ def training_bar(enabled: bool) -> Iterator[ReportFn]:
         if not enabled:
             return
         if not bar:
-            by_time = status.total_steps is None
+            by_time = status.budget_seconds is not None
             bar.append(tqdm(total=round(status.budget_seconds) if by_time else status.total_steps,
                             initial=0 if by_time else status.step - 1, unit="s" if by_time else "step",
                             desc="training", file=sys.stderr, dynamic_ncols=True))
-        done = round(status.seconds) if status.total_steps is None else status.step
+        done = round(status.seconds) if bar[0].unit == "s" else status.step
         bar[0].set_postfix({"step": status.step, **{k: f"{v:.4f}" for k, v in status.losses.items()}}, refresh=False)
         bar[0].update(min(done, bar[0].total) - bar[0].n)
 
