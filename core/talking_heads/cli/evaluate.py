@@ -58,6 +58,9 @@ class EvalCommand(Options):
                                      f"(default: {EvalConfig().heldout_frames}); "
                                      "cross-identity: the frames START:STOP of every driver (default: all)")
     checkpoint: Path | None = option(None, help="meta-learned checkpoint for the neural renderer")
+    person: Path | None = option(None, help="self-reenactment: a person model for the neural renderer (made by "
+                                            "`talking-heads person --train` on the first half of the clip; measured "
+                                            "on the held-out second half)")
     device: str = option("auto", help="device for the neural renderer")
     json: Path | None = option(None, help="also write the results as JSON")
     sheet: Path | None = option(None, metavar="OUT.png", check=_check_sheet,
@@ -108,7 +111,7 @@ def _run_self_reenactment(args: EvalCommand, clips: list[Path], quiet: bool) -> 
     for clip in clips:
         media.probe_video(clip)
     config = EvalConfig(shots=tuple(args.shots), heldout_frames=_held_out_count(args.frames))
-    options = RendererOptions(checkpoint=args.checkpoint, device=args.device)
+    options = RendererOptions(person_file=args.person, checkpoint=args.checkpoint, device=args.device)
     with progress_bar(enabled=not quiet) as progress, cancel_on_interrupt() as cancelled:
         rows = evaluate(clips, args.renderer, config, options, progress, cancelled)
     print(format_table(rows))
