@@ -158,10 +158,9 @@ def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config
         nan = float("nan")
         return EvalRow(clip.name, renderer_name, used, 0, nan, nan, nan, 0, nan, 0.0, nan,
                        note or "no frames to evaluate")
-    renderer = create_renderer(renderer_name, options)
-    person = renderer.prepare(_evenly(clip.shots, used))
+    person = create_renderer(renderer_name, options).prepare(_evenly(clip.shots, used))
     check_not_trained_on(person, clip)
-    zoom = renderer.resolution / config.resolution  # a model of another resolution renders at its own
+    zoom = person.resolution / config.resolution  # a model of another resolution renders at its own
     start = time.perf_counter()
     generated = []
     for begin in range(0, len(clip.landmarks), config.batch_size):
