@@ -267,7 +267,7 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
         return portrait, renderer.prepare(portrait.shots)
 
     key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
-           _file_identity(job.checkpoint), job.device, job.precision)
+           _file_identity(job.checkpoint), job.device, job.precision, job.backend)
     portrait, person = (people or PersonCache()).get(key, prepare)
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=get_detector, retarget_config=job.retarget,

@@ -152,3 +152,106 @@ def test_frame_sources_of_a_folder_and_an_image(tmp_path, colour_image):
     empty.mkdir()
     with pytest.raises(MediaError, match="no images"):
         media.open_frame_source(empty)
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG file whose header declares width x height pixels (its data is a few rows)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\0" * (width * 3 + 1) * 4, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def test_an_image_declaring_huge_dimensions_is_refused_before_decoding(tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_declaring(30000, 30000))
+    assert bomb.stat().st_size < 10_000
+    with pytest.raises(MediaError, match=r"bomb.png: declares 30000x30000 pixels \(900 megapixels\), above the limit "
+                                         r"of 100 megapixels.*TALKING_HEADS_MAX_PIXELS=900000000"):
+        media.read_image(bomb)
+    small = tmp_path / "small.png"
+    media.write_image(small, np.zeros((64, 64, 3), np.uint8))
+    monkeypatch.setenv("TALKING_HEADS_MAX_PIXELS", "1000")  # the limit is the user's to change
+    with pytest.raises(MediaError, match="above the limit of 0.001 megapixels"):
+        media.read_image(small)
+    monkeypatch.setenv("TALKING_HEADS_MAX_PIXELS", "4096")
+    assert media.read_image(small).shape == (64, 64, 3)
+
+
+def test_ctrl_c_interrupts_a_long_decode_at_once(tmp_path):
+    """A signal handler runs only between bytecodes: a decode is a single long C call, so it runs
+    on a helper thread while the main thread stays ready for Ctrl-C."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import cv2
+
+    from talking_heads.media.images import _interruptible
+
+    data = cv2.imencode(".png", np.zeros((6000, 6000, 3), np.uint8))[1]  # 108 MB of pixels to decode
+    finished = threading.Event()
+
+    def long_decode():
+        cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # one C call that never checks for signals
+        finished.set()
+
+    threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _interruptible(long_decode)
+    interrupted_after = time.monotonic() - started
+    assert not finished.is_set()  # interrupted while the decode was still running
+    assert finished.wait(60)  # (the abandoned decode ends on its own)
+    assert interrupted_after < time.monotonic() - started
+
+
+def _vfr_clip(path) -> None:
+    """60 frames: 30 dark ones at 10 fps (3 s), then 30 bright ones at 30 fps (1 s)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    cfr = path.with_name("cfr.mp4")
+    with media.Mp4Writer(cfr, 30) as writer:
+        for value in [20] * 30 + [230] * 30:
+            writer.write(np.full((64, 64, 3), value, np.uint8))
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(cfr), "-vf",
+                    "setpts='if(lt(N,30),N/10,3+(N-30)/30)/TB'", "-fps_mode", "vfr", "-c:v", "libx264", str(path)],
+                   check=True)
+
+
+def test_a_variable_frame_rate_video_is_read_by_its_timestamps(tmp_path):
+    clip = tmp_path / "vfr.mp4"
+    _vfr_clip(clip)
+    info = media.probe_video(clip)
+    assert info.variable_rate and info.fps == 30 and info.frame_count == 120  # 4 s at 30 fps
+    with media.VideoReader(clip) as video:
+        brightness = [frame.mean() for frame in video]
+    assert len(brightness) == 120
+    assert max(brightness[:88]) < 60 and min(brightness[92:]) > 200  # 3 s dark, then 1 s bright
+
+
+def test_a_truncated_video_says_how_many_frames_could_be_read(tmp_path, clips_dir):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    indexed_first = tmp_path / "faststart.mp4"  # the index at the start: a cut file still opens
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(clips_dir / "d0.mp4"), "-c",
+                    "copy", "-movflags", "+faststart", str(indexed_first)], check=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(indexed_first.read_bytes()[: indexed_first.stat().st_size * 6 // 10])
+    with pytest.raises(MediaError, match=r"cut.mp4: the file is truncated: only \d+ of the 78 frames its header "
+                                         "promises can be read"):
+        media.probe_video(cut)
+    promised = media.VideoInfo(cut, 25.0, 78, (512, 512))  # as a quick probe that does not count would say
+    with pytest.raises(MediaError, match=r"ended early: \d+ of the 78 frames"):
+        with media.VideoReader(cut, promised) as video:
+            list(video)

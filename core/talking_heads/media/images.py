@@ -3,33 +3,100 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from talking_heads.errors import MediaError, OutputError
+from talking_heads.errors import InputError, MediaError, OutputError
 from talking_heads.media.files import check_output_path, partial_path, require_file
 from talking_heads.media.labels import SyntheticLabel
 
 _EXIF_ORIENTATION = 0x0112
+MAX_PIXELS_VARIABLE = "TALKING_HEADS_MAX_PIXELS"
+DEFAULT_MAX_PIXELS = 100_000_000  # 100 megapixels: about 0.3 GB decoded, far above any portrait's need
+T = TypeVar("T")
+
+
+def max_pixels() -> int:
+    """The largest image or video frame read, in pixels: $TALKING_HEADS_MAX_PIXELS or 100 million."""
+    text = os.environ.get(MAX_PIXELS_VARIABLE, "")
+    try:
+        return int(text) if text else DEFAULT_MAX_PIXELS
+    except ValueError:
+        raise InputError(f"{MAX_PIXELS_VARIABLE} must be a whole number of pixels, got {text!r}") from None
+
+
+def check_pixel_count(path: Path, width: int, height: int) -> None:
+    """Refuse an image or video whose declared size exceeds max_pixels(), before decoding it."""
+    limit = max_pixels()
+    if width * height > limit:
+        raise MediaError(path, f"declares {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), above "
+                               f"the limit of {limit / 1e6:g} megapixels that keeps decoding within memory; scale "
+                               f"it down, or raise the limit with {MAX_PIXELS_VARIABLE}={width * height}")
 
 
 def read_image(path: str | Path) -> np.ndarray:
     """Read an image as uint8 HxWx3 RGB.
 
     Grayscale is expanded to RGB, alpha is composited over black, 16-bit and float images are
-    scaled to 8 bits, and the EXIF orientation is applied.
+    scaled to 8 bits, and the EXIF orientation is applied. The size its header declares is
+    checked (check_pixel_count) before any pixel is decoded, and a second Ctrl-C interrupts a
+    long decode at once.
     """
     path = Path(path)
     require_file(path)
     data = np.fromfile(path, dtype=np.uint8)
-    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    size = _declared_size(data)
+    if size is not None:
+        check_pixel_count(path, *size)
+    decoded = _interruptible(cv2.imdecode, data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if decoded is None:
-        decoded = _decode_with_pillow(path, data)
+        decoded = _interruptible(_decode_with_pillow, path, data)
     image = _to_rgb8(decoded, channels_bgr=True)
     return _apply_exif_orientation(image, data)
+
+
+def _declared_size(data: np.ndarray) -> tuple[int, int] | None:
+    """(width, height) from the image's header, without decoding; None when Pillow cannot tell."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # check_pixel_count applies our own, stated limit
+    try:
+        with Image.open(io.BytesIO(data.tobytes())) as pil:
+            return pil.size
+    except Exception:  # not a format Pillow knows: OpenCV's own limit (2**30 pixels) still applies
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
+def _interruptible(function: Callable[..., T], *args: object) -> T:
+    """Run a long C call on a helper thread, so that the main thread stays responsive to Ctrl-C
+    (a signal handler runs only between Python bytecodes, never inside one C call)."""
+    if threading.current_thread() is not threading.main_thread():
+        return function(*args)
+    outcome: list = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, function(*args)))
+        except BaseException as error:  # handed to the caller below
+            outcome.append((False, error))
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="talking-heads-decode", daemon=True).start()
+    while not finished.wait(0.05):
+        pass
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def _decode_with_pillow(path: Path, data: np.ndarray) -> np.ndarray:

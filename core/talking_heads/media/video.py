@@ -3,6 +3,7 @@ with the provenance label in its metadata."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,16 +16,21 @@ import numpy as np
 
 from talking_heads.errors import MediaError, OutputError
 from talking_heads.media.files import check_output_path, partial_path, require_file
-from talking_heads.media.images import checked_rgb8
+from talking_heads.media.images import check_pixel_count, checked_rgb8
 from talking_heads.media.labels import SyntheticLabel
 
 
 @dataclass(frozen=True)
 class VideoInfo:
     path: Path
-    fps: float
-    frame_count: int
+    fps: float  # frames per second as read: a variable-rate video is read resampled to this constant rate
+    frame_count: int  # frames as read
     size: tuple[int, int]  # (width, height)
+    variable_rate: bool = False  # frames are read at `fps` by their timestamps (duplicated or dropped)
+
+
+MAX_READ_FPS = 240.0  # a variable-rate video is read at its base rate, at most this
+_RATES = re.compile(r"Video:.*?(?:([\d.]+) fps, )?([\d.]+)(k?) tbr")
 
 
 _FFMPEG_DIAGNOSES = (
@@ -47,23 +53,45 @@ def _ffmpeg_error_message(error: Exception) -> str:
 
 def probe_video(path: str | Path, exact_count: bool = True) -> VideoInfo:
     """Frame rate, frame count and size of a video, without decoding its pixels. The exact count
-    reads the whole file's packets; without it the count is estimated from the duration."""
+    reads the whole file's packets (and refuses a truncated file, saying how many of the frames
+    its header promises can be read); without it the count is estimated from the duration.
+    A variable-frame-rate video is described as read: resampled by its frames' timestamps to
+    its base rate, so that what is made from it lasts as long as the clip."""
     path = Path(path)
     require_file(path)
     try:
         reader = imageio_ffmpeg.read_frames(str(path))
         meta = next(reader)
         reader.close()
-        if exact_count:
-            frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
-        else:
-            frame_count = round(meta["duration"] * meta["fps"])
+        promised = round(meta["duration"] * meta["fps"])  # what the container's header says
+        frame_count = imageio_ffmpeg.count_frames_and_secs(str(path))[0] if exact_count else promised
     except (RuntimeError, OSError, StopIteration) as error:
         raise MediaError(path, f"cannot be read as a video: {_ffmpeg_error_message(error)}") from None
     if frame_count <= 0:
         raise MediaError(path, "the video contains no frames")
+    if exact_count and frame_count < promised - max(2, 0.02 * promised):
+        raise MediaError(path, f"the file is truncated: only {frame_count} of the {promised} frames its header "
+                               "promises can be read; use a complete copy, or re-encode it to keep what is left")
     width, height = meta["size"]
+    check_pixel_count(path, int(width), int(height))
+    base_rate = _base_rate(path, float(meta["fps"]))
+    if base_rate is not None:  # variable frame rate: read resampled to the base rate
+        return VideoInfo(path, base_rate, max(1, round(meta["duration"] * base_rate)), (int(width), int(height)),
+                         variable_rate=True)
     return VideoInfo(path=path, fps=float(meta["fps"]), frame_count=int(frame_count), size=(int(width), int(height)))
+
+
+def _base_rate(path: Path, average_fps: float) -> float | None:
+    """The stream's base frame rate when it differs from its average (a variable frame rate), else None."""
+    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                            capture_output=True, text=True, errors="replace")
+    match = _RATES.search(result.stderr)
+    if match is None:
+        return None
+    base = float(match.group(2)) * (1000 if match.group(3) else 1)
+    if not 0 < base <= MAX_READ_FPS or abs(base - average_fps) <= 0.01 * base:
+        return None
+    return base
 
 
 class VideoReader:
@@ -88,19 +116,27 @@ class VideoReader:
         """Frames `start` (inclusive) to `stop` (exclusive); decoding is sequential."""
         self.close()
         width, height = self.info.size
-        generator = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24")
+        resample = ["-vf", f"fps={self.info.fps!r}"] if self.info.variable_rate else []
+        generator = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24", output_params=resample)
         self._generator = generator
+        read = 0
         try:
             next(generator)
             for index, buffer in enumerate(generator):
                 if stop is not None and index >= stop:
                     break
+                read = index + 1
                 if index >= start:
                     yield np.frombuffer(buffer, np.uint8).reshape(height, width, 3)
         except (RuntimeError, OSError) as error:
-            raise MediaError(self.path, f"decoding failed ({_ffmpeg_error_message(error)})") from None
+            raise MediaError(self.path, f"decoding failed after {read} of its {len(self)} frames "
+                                        f"({_ffmpeg_error_message(error)})") from None
         finally:
             generator.close()
+        wanted = len(self) if stop is None else min(stop, len(self))
+        if read < wanted - (2 if self.info.variable_rate else 0):
+            raise MediaError(self.path, f"the video ended early: {read} of the {len(self)} frames it promises could "
+                                        "be read (a truncated or damaged file); use a complete copy")
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return self.frames()

@@ -9,8 +9,8 @@ looks up every pixel's affine map back into the source and samples the source wi
 `cv2.remap`. The inside of the mouth is attached to the jaws (`jaws.py`): what the source shows
 between its lips (teeth, say) is split into an upper half moving with the upper lip and a lower
 half moving with the lower lip. Where the mouth opens wider than in the source, the gap between
-the halves has no source pixels and is painted as a dark cavity (with a hint of teeth when the
-source shows none).
+the halves has no source pixels and is painted (`mouth.py`: teeth, tongue, cavity). A blink lowers
+the upper lid over the eye (`eyelids.py`) instead of squashing it.
 """
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ from talking_heads.landmarks.pose import apply_similarity, similarity
 from talking_heads.landmarks.retarget import mouth_opening
 from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, OUTER_LIPS, RIGID
 from talking_heads.synthesis.base import Person, Renderer, Shot
-from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis, meet_crossed_lips
-from talking_heads.synthesis.mouth import MouthColours, paint_cavity
+from talking_heads.synthesis.eyelids import open_lids, paint_lids
+from talking_heads.synthesis.jaws import MouthSplit, meet_crossed_lips
+from talking_heads.synthesis.mouth import MouthPalette, TeethSample, TeethSizes, paint_open_mouth
 from talking_heads.synthesis.triangulation import ExactPatch, MeshLayout, WarpMaps, face_layout, mesh_triangles
 
 _MOUTH_BOX_MARGIN = 3  # pixels around the inner lips computed exactly
@@ -41,9 +42,11 @@ class WarpConfig:
     head_spacing: float = 0.35  # face units between the mesh points that move the head around the face
     mouth_cavity: bool = True  # paint a cavity in the gap where the mouth opens wider than in the source
     cavity_fade: float = 0.03  # face units of extra opening over which the cavity fades in
-    cavity_feather: float = 0.008  # face units: blur of the cavity's edge
-    teeth: float = 0.6  # strength of the upper-teeth hint, 0 = none
-    teeth_height: float = 0.07  # face units the upper teeth show at most, the source's own included
+    cavity_feather: float = 0.012  # face units: blur of the inner-lip edge
+    teeth: float = 1.0  # opacity of the painted teeth, 0 = none
+    teeth_height: float = 0.06  # face units the upper teeth show at most, the source's own included
+    lower_teeth_height: float = 0.05  # face units the lower teeth show at most, in a wide-open mouth
+    eyelids: bool = True  # close the eyes by lowering the upper lid over them, not by squashing the eye
     map_step: int = 2  # pixels between the points where the warp is computed exactly, 1 = every pixel
     # (a resolution that map_step does not divide is computed at every pixel)
     map_grid: int = 400  # larger crops double the step until at most this many exact points per side
@@ -74,7 +77,8 @@ class WarpRenderer(Renderer):
                              "crop them all to the same square (WarpRenderer.crop does)")
         if any(np.shape(shot.points) != (NUM_POINTS, 2) for shot in shots):
             raise InputError("every source crop needs its 68 landmarks as an array of shape (68, 2)")
-        people = [WarpPerson(shot, self.config) for shot in shots]
+        teeth = TeethSample.from_shots(shots)  # the portrait's own teeth, if any shot shows them
+        people = [WarpPerson(shot, self.config, teeth) for shot in shots]
         return people[0] if len(people) == 1 else BestShotPerson(people)
 
 
@@ -83,7 +87,7 @@ class WarpPerson(Person):
 
     covers_background = True  # the background near the crop's border stays put: the whole crop can be pasted back
 
-    def __init__(self, shot: Shot, config: WarpConfig):
+    def __init__(self, shot: Shot, config: WarpConfig, teeth: TeethSample | None = None):
         self.config = config
         self.image = np.ascontiguousarray(shot.image, dtype=np.uint8)
         self.resolution = self.image.shape[0]
@@ -98,7 +102,10 @@ class WarpPerson(Person):
         self.split = MouthSplit.from_source(self.image, self.points, self.scale)
         self.source_vertices = self.layout.vertices(self.points, np.concatenate([self.split.seam, self.split.seam]))
         self.maps = WarpMaps(size, _map_step(size, config), shot.shown)  # only what the picture shows
-        self.colours = MouthColours.from_face(self.image, self.points)
+        self.teeth = teeth  # the portrait's own teeth, if a shot shows them
+        # Whether this shot's mouth shows teeth, to be kept; otherwise its whole interior is repainted.
+        self.shows_teeth = TeethSample.from_shot(self.image, self.points, self.split.seam, self.scale) is not None
+        self.palette = MouthPalette.from_face(self.image, self.points, teeth)
         self.source_opening = float(mouth_opening(self.points.astype(np.float64))) / self.scale
 
     def render(self, landmarks: np.ndarray) -> np.ndarray:
@@ -114,6 +121,9 @@ class WarpPerson(Person):
         """One frame: target landmarks (68, 2) in crop pixels -> (S, S, 3) uint8."""
         points = meet_crossed_lips(points)
         scale = float(face_scale(points))
+        lids = open_lids(points, self.points) if self.config.eyelids else None
+        if lids is not None:
+            points = lids.opened
         upper, lower = self.split.halves(points, scale)
         head = self.layout.head.moved(self.points, points)
         target = self.layout.vertices(points, np.concatenate([upper, lower]), head)
@@ -125,24 +135,22 @@ class WarpPerson(Person):
         frame[y0:y1, x0:x1] = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if self.config.mouth_cavity:
             self._paint_gap(frame, points, scale, upper, lower)
+        if lids is not None:
+            paint_lids(frame, lids, scale)
         return frame
 
     def _paint_gap(self, frame: np.ndarray, points: np.ndarray, scale: float, upper: np.ndarray,
                    lower: np.ndarray) -> None:
-        """Paint the cavity into the gap between the mouth's halves (upper and lower seam copies
-        (3, 2) each); the teeth hint makes up only what the source's upper half does not show."""
+        """Paint the mouth's interior where the mouth opens wider than in the source: between the
+        mouth's halves (seam copies (3, 2) each) when the source shows teeth there, otherwise inside
+        the whole inner lips."""
         opening = float(mouth_opening(points.astype(np.float64))) / scale
         opacity = (opening - self.source_opening) / max(self.config.cavity_fade, 1e-6)
-        if opacity <= 0:
-            return
-        down = down_axis(points)
-        gap = float(np.mean((lower - upper) @ down))
-        shown = float(np.mean((upper - points[list(UPPER_LIP)]) @ down))  # pixels of the source's upper half
-        teeth_height = max(0.0, min(0.4 * gap, self.config.teeth_height * scale - shown))
-        gap_outline = points.copy()
-        gap_outline[list(UPPER_LIP)], gap_outline[list(LOWER_LIP)] = upper, lower
-        paint_cavity(frame, gap_outline, self.colours, opacity, self.config.cavity_feather * scale, teeth_height,
-                     self.config.teeth)
+        if opacity > 0:
+            config = self.config
+            teeth = TeethSizes(config.teeth_height, config.lower_teeth_height, config.teeth, self.teeth)
+            paint_open_mouth(frame, points, (upper, lower) if self.shows_teeth else None, scale, self.palette, teeth,
+                             opacity, config.cavity_feather * scale)
 
 
 def _mouth_box(points: np.ndarray) -> tuple[int, int, int, int]:
