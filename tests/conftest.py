@@ -40,3 +40,18 @@ def private_config_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("config")
     os.environ["XDG_CONFIG_HOME"] = str(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def warp_crop_side():
+    """The side of the warp renderer's crop of a portrait (the square around the whole moving
+    head, at the portrait's own pixel size): what `--crop` writes with the warp."""
+    from talking_heads import media
+    from talking_heads.landmarks import detect_largest_face, make_detector
+    from talking_heads.synthesis.warp import WarpRenderer
+
+    def side(portrait: Path) -> int:
+        face = detect_largest_face(make_detector("dlib"), media.read_image(portrait))
+        return WarpRenderer().crop(face.points).size
+
+    return side
