@@ -1,7 +1,9 @@
 """Shared fixtures: the real test footage in ../shared/data (beside the project folder)."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -55,3 +57,17 @@ def warp_crop_side():
         return WarpRenderer().crop(face.points).size
 
     return side
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """A Python file that is no importable module (a benchmark script, a conftest), loaded by path."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def module_at():
+    """`load_module` for tests (conftest modules share one name, so tests cannot import this one)."""
+    return load_module
