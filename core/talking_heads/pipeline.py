@@ -7,14 +7,13 @@ through in batches, so memory does not grow with the driver's length.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import os
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
