@@ -192,6 +192,9 @@ def auto_bind_steps(folder: Path) -> tuple[float, tuple[float, str], float]:
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import figures  # benchmarks/figures.py
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=250, help="frames of rig projection (default 250)")
     parser.add_argument("--job-frames", type=int, default=50, help="frames of the timer benchmark's job")
@@ -227,6 +230,13 @@ def main() -> None:
     print(f"{'measure':<{width}}  {'value':>10}  {'target':>8}  note")
     for name, value, target, note in rows:
         print(f"{name:<{width}}  {value:>10}  {target:>8}  {note}")
+    figures.record({"addon.projection": rows[0][1], "addon.startup": f"{latency['startup']:.1f} s",
+                    "addon.cold": f"{latency['cold']:.1f} s", "addon.warm": f"{latency['warm']:.2f} s",
+                    "addon.longest_tick": f"{longest_ms:.1f} ms", "addon.mean_tick": f"{mean_ms:.1f} ms",
+                    "addon.library_check": rows[6][1], "addon.autobind_total": rows[7][1],
+                    "addon.autobind_start": f"{bind_start * 1000:.0f} ms",
+                    "addon.autobind_step": f"{bind_step[0] * 1000:.0f} ms"},
+                   "python benchmarks/addon.py (in .venv-blender)")
 
 
 if __name__ == "__main__":

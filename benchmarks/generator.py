@@ -4,6 +4,9 @@
     python benchmarks/generator.py --threads 1 --cpu-time   # per-core figures, robust to other load
     python benchmarks/generator.py --device cuda      # GPU: float32 and float16
 
+The CPU runs (the first two forms, at least 3 rounds) record their figures in docs/figures.json
+(see benchmarks/figures.py), from which the README and docs/models.md take them.
+
 Prints milliseconds per frame at batch 1 and 8, FLOPs per frame, the achieved FLOP/s as a
 fraction of a large 3x3 convolution's FLOP/s measured in the same run, the reduced-precision
 path's speed-up and PSNR against float32, and the peak memory of one training step (batch 1,
@@ -29,7 +32,10 @@ from torch.utils.flop_counter import FlopCounterMode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 
 from talking_heads.models import Discriminator, Embedder, Generator, ModelConfig, OptimConfig  # noqa: E402
+from talking_heads.devices import cpu_has_native_bfloat16  # noqa: E402
 from talking_heads.models import losses, vgg  # noqa: E402
+
+import figures  # noqa: E402  (benchmarks/figures.py)
 
 REFERENCE = (256, 64, 3)  # channels, side, kernel of the reference convolution (batch 1)
 CONV_REPEATS = 16
@@ -101,6 +107,7 @@ def measure_speed(args: argparse.Namespace) -> dict:
     paths = {"float32": generator.inference_copy(torch.float32, device),
              str(low).removeprefix("torch."): generator.inference_copy(low, device)}
     conv, conv_flops = reference_conv(device, torch.float32)
+    low_conv, _ = reference_conv(device, low)
     timer = Timer(device, args.cpu_time)
     with torch.inference_mode():
         for fast in paths.values():  # warm-up: weight packing, kernel selection, allocator
@@ -108,6 +115,7 @@ def measure_speed(args: argparse.Namespace) -> dict:
             fast(sketches, psi)
         for _ in range(args.rounds):
             timer.run("conv", conv, repeats=CONV_REPEATS)  # a block as long as a frame: same exposure to load
+            timer.run("low conv", low_conv, repeats=CONV_REPEATS)
             timer.run("module b1", lambda: generator(sketches[:1], psi))  # the trained module, for comparison
             for name, fast in paths.items():
                 timer.run(f"{name} b1", lambda: fast(sketches[:1], psi))
@@ -121,7 +129,14 @@ def measure_speed(args: argparse.Namespace) -> dict:
             "conv_flops_per_s": conv_flops / timer.best["conv"], "model_flops": flops, "executed_flops": executed,
             "times": timer.best, "low": low_name, "psnr": 10 * math.log10(4 / max(mse, 1e-20)),
             "max_abs_diff": (frames[low_name] - reference).abs().max().item(),
-            "output_std": reference.std().item()}
+            "output_std": reference.std().item(), "hardware": bfloat16_hardware(device)}
+
+
+def bfloat16_hardware(device: torch.device) -> str:
+    if device.type != "cpu":
+        return torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+    return ("this CPU computes bfloat16 natively" if cpu_has_native_bfloat16()
+            else "this CPU has no bfloat16 arithmetic: emulated")
 
 
 def training_step_memory() -> dict:
@@ -164,30 +179,68 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize()
 
 
-def print_speed(r: dict) -> None:
+def speed_table(r: dict) -> list[str]:
+    """The markdown table of the speed figures."""
     conv = r["conv_flops_per_s"]
-    print(f"Generator at 256x256 (paper configuration), {r['device']}, {r['threads']} threads, "
-          f"{r['clock']} clock, best of interleaved rounds")
-    print(f"reference conv3x3 {REFERENCE[0]}->{REFERENCE[0]} at {REFERENCE[1]}x{REFERENCE[1]}, batch 1, float32: "
-          f"{conv / 1e9:.0f} GFLOP/s")
-    print(f"FLOPs per frame: {r['model_flops'] / 1e9:.2f} G as the paper's architecture computes them; "
-          f"{r['executed_flops'] / 1e9:.2f} G executed by the inference copy (exact rewrites)\n")
-    print("| path | batch | ms/frame | paper GFLOP/s | x conv | executed GFLOP/s | x conv |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    rows = ["| path | batch | ms/frame | paper GFLOP/s | x conv | executed GFLOP/s | x conv |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
     for name in ("float32", r["low"]):
         for batch in (1, 8):
             seconds = r["times"][f"{name} b{batch}"] / batch
             paper, executed = r["model_flops"] / seconds, r["executed_flops"] / seconds
-            print(f"| {name} | {batch} | {seconds * 1e3:.1f} | {paper / 1e9:.0f} | {paper / conv:.2f} | "
-                  f"{executed / 1e9:.0f} | {executed / conv:.2f} |")
+            rows.append(f"| inference copy, {name} | {batch} | {seconds * 1e3:.1f} | {paper / 1e9:.0f} | "
+                        f"{paper / conv:.2f} | {executed / 1e9:.0f} | {executed / conv:.2f} |")
     module = r["times"]["module b1"]
-    print(f"| training module (eval, no rewrites), float32 | 1 | {module * 1e3:.1f} | "
-          f"{r['model_flops'] / module / 1e9:.0f} | {r['model_flops'] / module / conv:.2f} | | |")
-    for batch in (1, 8):
-        speedup = r["times"][f"float32 b{batch}"] / r["times"][f"{r['low']} b{batch}"]
-        print(f"\n{r['low']} speed-up over float32 at batch {batch}: {speedup:.2f}x", end="")
+    rows.append(f"| the trained module (eval, no rewrites), float32 | 1 | {module * 1e3:.1f} | "
+                f"{r['model_flops'] / module / 1e9:.0f} | {r['model_flops'] / module / conv:.2f} | | |")
+    return rows
+
+
+def speedups(r: dict) -> tuple[float, float]:
+    """The reduced-precision path's speed over float32's at batch 1 and 8, measured in the same run."""
+    return tuple(r["times"][f"float32 b{batch}"] / r["times"][f"{r['low']} b{batch}"] for batch in (1, 8))
+
+
+def conv_speedup(r: dict) -> float:
+    """The reference convolution's speed in the reduced precision over float32's."""
+    return r["times"]["conv"] / r["times"]["low conv"]
+
+
+def print_speed(r: dict) -> None:
+    print(f"Generator at 256x256 (paper configuration), {r['device']}, {r['threads']} threads, "
+          f"{r['clock']} clock, best of interleaved rounds; {r['hardware']}")
+    print(f"reference conv3x3 {REFERENCE[0]}->{REFERENCE[0]} at {REFERENCE[1]}x{REFERENCE[1]}, batch 1, float32: "
+          f"{r['conv_flops_per_s'] / 1e9:.0f} GFLOP/s")
+    print(f"the same convolution in {r['low']}: {r['conv_flops_per_s'] * conv_speedup(r) / 1e9:.0f} GFLOP/s, "
+          f"{conv_speedup(r):.2f}x float32's (the most a whole network could gain)")
+    print(f"FLOPs per frame: {r['model_flops'] / 1e9:.2f} G as the paper's architecture computes them; "
+          f"{r['executed_flops'] / 1e9:.2f} G executed by the inference copy (exact rewrites)\n")
+    print("\n".join(speed_table(r)))
+    for batch, speedup in zip((1, 8), speedups(r)):
+        full, low = (r["times"][f"{name} b{batch}"] / batch * 1e3 for name in ("float32", r["low"]))
+        print(f"\n{r['low']} speed-up over float32 at batch {batch}: {speedup:.2f}x "
+              f"({full:.1f} vs {low:.1f} ms per frame)", end="")
     print(f"\n{r['low']} frames against float32: PSNR {r['psnr']:.1f} dB, max |diff| {r['max_abs_diff']:.4f} "
           f"(outputs in [-1, 1], std {r['output_std']:.3f}, random weights)")
+
+
+def speed_figures(r: dict, mode: str) -> dict[str, str]:
+    """The figures the README and docs show, keyed under `generator.MODE.`."""
+    ms = [r["times"][f"float32 b{batch}"] / batch * 1e3 for batch in (1, 8)]
+    paper = [r["model_flops"] / (m / 1e3) / r["conv_flops_per_s"] for m in ms]
+    executed = [r["executed_flops"] / (m / 1e3) / r["conv_flops_per_s"] for m in ms]
+    low = speedups(r)
+    return {
+        f"generator.{mode}.table": "\n" + "\n".join(speed_table(r)) + "\n",
+        f"generator.{mode}.conv": f"{r['conv_flops_per_s'] / 1e9:.0f} GFLOP/s",
+        f"generator.{mode}.float32": f"{ms[0]:.0f} / {ms[1]:.0f} ms per frame",
+        f"generator.{mode}.share": f"{paper[0]:.2f} / {paper[1]:.2f} counting the paper's "
+                                   f"{r['model_flops'] / 1e9:.2f} GFLOPs; {executed[0]:.2f} / {executed[1]:.2f} "
+                                   f"counting the {r['executed_flops'] / 1e9:.2f} GFLOPs the inference copy executes",
+        f"generator.{mode}.{r['low']}": f"{low[0]:.2f}x / {low[1]:.2f}x the float32 speed at batch 1 / 8 "
+                                        f"({r['hardware']}; a large convolution alone: {conv_speedup(r):.2f}x); "
+                                        f"frames {r['psnr']:.1f} dB PSNR from float32's",
+    }
 
 
 def parse_args() -> argparse.Namespace:
@@ -210,14 +263,30 @@ def main() -> None:
         return
     if args.cpu_time and torch.get_num_threads() != 1:
         sys.exit("--cpu-time measures one thread: add --threads 1")
-    print_speed(measure_speed(args))
+    speed = measure_speed(args)
+    print_speed(speed)
+    mode = recorded_mode(args)
+    found = speed_figures(speed, mode) if mode else {}
     if not args.skip_memory:
         command = [sys.executable, __file__, "--training-step-memory", "--threads", str(torch.get_num_threads())]
         step = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
         print(f"\nOne training step (batch 1, K = 8, VGG19 + VGG-Face content loss, Adam), float32 on the CPU: "
               f"peak resident memory {step['peak'] / 2**30:.2f} GiB ({step['rss_before'] / 2**30:.2f} GiB "
               f"before the step: models, optimisers, inputs); {step['seconds']:.1f} s")
+        if mode:
+            found[f"generator.{mode}.training_step"] = f"peak {step['peak'] / 2**30:.2f} GiB, {step['seconds']:.1f} s"
+    if found:
+        figures.record(found, " ".join(["python", "benchmarks/generator.py", *sys.argv[1:]]))
 
+
+def recorded_mode(args: argparse.Namespace) -> str | None:
+    """Which documented set of figures this run measures: both cores' wall time, one core's CPU
+    time, or none (other devices and thread counts print their figures only)."""
+    if args.device != "cpu" or args.rounds < 3:
+        return None
+    if args.cpu_time and args.threads == 1:
+        return "per_core"
+    return "wall" if not args.threads and not args.cpu_time else None
 
 if __name__ == "__main__":
     main()

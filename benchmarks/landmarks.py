@@ -41,6 +41,8 @@ def measure_in_subprocess(clip: Path, backend: str) -> dict:
 
 
 def main() -> None:
+    import figures  # benchmarks/figures.py
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", default="auto")
     args = parser.parse_args()
@@ -55,6 +57,14 @@ def main() -> None:
     short, long = rows[0], rows[-1]
     print(f"memory growth from {short['frames']} to {long['frames']} frames: "
           f"{long['peak_mb'] - short['peak_mb']:+.0f} MB ({long['peak_mb'] / short['peak_mb'] - 1:+.1%})")
+    rates = [row["frames"] / row["seconds"] for row in rows]
+    backend = short["backend"]
+    figures.record({
+        f"landmarks.{backend}.frames_per_s": f"{min(rates[1:]):.0f}-{max(rates[1:]):.0f} frames/s",
+        f"landmarks.{backend}.short_clip": f"{rates[0]:.0f} frames/s",
+        f"landmarks.{backend}.peak": f"{short['peak_mb']:.0f} MB for {short['frames']} frames, "
+                                     f"{long['peak_mb']:.0f} MB for {long['frames']} frames",
+    }, " ".join(["python", "benchmarks/landmarks.py", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def errors(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 def turned(reference: np.ndarray) -> np.ndarray:
     """(N,) bool: heads turned sideways (the nose tip far from the middle of the outer eye corners)."""
-    return np.abs((reference[:, 30, 0] - reference[:, 36, 0]) / (reference[:, 45, 0] - reference[:, 36, 0]) - 0.5) > 0.12
+    nose_across = (reference[:, 30, 0] - reference[:, 36, 0]) / (reference[:, 45, 0] - reference[:, 36, 0])
+    return np.abs(nose_across - 0.5) > 0.12
 
 
 def apply(table, mesh: np.ndarray) -> np.ndarray:

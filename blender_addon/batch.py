@@ -6,11 +6,13 @@
 It uses the settings an interactive Blender would: the user preferences (the add-on's Python
 environment, checkpoint, device, precision and batch size), printed on the first lines.
 Every shot of every scene is rendered in turn (or only those named with --shot); a shot that
-fails is reported and the others still render. With --save the blend file is saved afterwards,
+fails is reported and the others still render. --list prints the shots (name, tab, scene, one a
+line) and renders nothing, e.g. to submit one farm task per shot. With --save the blend file is saved afterwards,
 with its plates and textures updated.
 
 Ctrl-C (SIGINT) or SIGTERM cancels: the running shot keeps the frames written so far (its plate
-shows them), no further shot starts, and the blend file is not saved unless --save-partial.
+shows them), no further shot starts, and the blend file is not saved unless --save-partial. A
+second one stops at once.
 
 Exit status: 0 all shots rendered; 1 a shot failed; 2 a mistake in the arguments or the setup;
 130 / 143 interrupted by SIGINT / SIGTERM.
@@ -26,6 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import bpy
 
@@ -61,6 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.add_argument("blend", nargs="?", type=Path, help="the blend file")
     parser.add_argument("--shot", action="append", default=[], help="render only this shot (repeatable)")
     parser.add_argument("--save", action="store_true", help="save the blend file afterwards")
+    parser.add_argument("--list", action="store_true",
+                        help="print the shots (name TAB scene, one a line) and render nothing")
     parser.add_argument("--save-partial", action="store_true",
                         help="with --save: save even when the batch was interrupted")
     if binary:
@@ -112,15 +117,26 @@ def load_user_preferences() -> str:
 
 
 def addon_id(folder: Path) -> str | None:
-    """The extension id in an add-on folder's manifest."""
-    manifest = folder / "blender_manifest.toml"
-    if not manifest.is_file():
-        return None
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "id":
-            return value.strip().strip('"')
+    """Which add-on a folder holds: the extension id in its manifest, else the name in its bl_info
+    (the legacy package has no manifest)."""
+    manifest, init = folder / "blender_manifest.toml", folder / "__init__.py"
+    if manifest.is_file():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "id":
+                return value.strip().strip('"')
+    if init.is_file() and '"name": "Talking Heads"' in init.read_text(encoding="utf-8"):
+        return "Talking Heads"
     return None
+
+
+def _folder_of(name: str) -> Path | None:
+    """The folder of the enabled add-on `name`, without importing it; None when it cannot be found."""
+    try:
+        spec = sys.modules[name].__spec__ if name in sys.modules else importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    return Path(spec.origin).resolve().parent if spec is not None and spec.origin else None
 
 
 def addon() -> tuple[ModuleType, str]:
@@ -129,11 +145,10 @@ def addon() -> tuple[ModuleType, str]:
     registered (default preferences); and which of the two."""
     import addon_utils
 
-    ours = addon_id(FOLDER)
+    ours = {addon_id(FOLDER), "Talking Heads"}
     for name in bpy.context.preferences.addons.keys():
-        spec = importlib.util.find_spec(name) if name not in sys.modules else sys.modules[name].__spec__
-        folder = Path(spec.origin).resolve().parent if spec is not None and spec.origin else None
-        if folder is not None and (folder == FOLDER or addon_id(folder) == ours):
+        folder = _folder_of(name)
+        if folder is not None and (folder == FOLDER or addon_id(folder) in ours):
             module = sys.modules.get(name) or addon_utils.enable(name, default_set=False, handle_error=None)
             return module, f"add-on {name} from {folder} (enabled in the preferences)"
     module = importlib.import_module(FOLDER.name)
@@ -154,7 +169,8 @@ def describe_settings(module: ModuleType) -> list[str]:
         raise Mistake(str(error)) from None
     return [f"Python {python.describe()}",
             f"device {preferences.device}, precision {preferences.precision}, batch size {preferences.batch_size}, "
-            f"checkpoint {preferences.checkpoint or '(the library default)'}"]
+            f"checkpoint {preferences.checkpoint or '(the library default)'}, "
+            f"signing certificate {preferences.signing_cert or '(none)'}"]
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -162,9 +178,10 @@ def describe_settings(module: ModuleType) -> list[str]:
 
 @dataclass
 class Interruption:
-    """SIGINT / SIGTERM: the first asks the add-on to cancel the running shot and start no other."""
+    """SIGINT / SIGTERM: the first asks the add-on to cancel the running shot and start no other;
+    a second ends the process at once."""
 
-    runtime: object
+    runtime: Any  # the add-on's Runtime (its module is imported at run time)
     signal: int | None = None
 
     def install(self) -> None:
@@ -172,9 +189,15 @@ class Interruption:
             signal.signal(number, self)
 
     def __call__(self, number: int, frame: object) -> None:
-        if self.signal is None:
-            self.signal = number
-            say(f"{signal.Signals(number).name}: cancelling; the frames written so far are kept", error=True)
+        if self.signal is not None:  # a second one: stop now, the frames on disk stay
+            say(f"{signal.Signals(number).name} again: stopping at once, without the summary", error=True)
+            self.runtime.stop_worker()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.exit_status)
+        self.signal = number
+        say(f"{signal.Signals(number).name}: cancelling; the frames written so far are kept "
+            "(again: stop at once)", error=True)
         self.runtime.stop_requested = True
 
     @property
@@ -265,10 +288,15 @@ def main(argv: list[str]) -> int:
         module, which = addon()
         say(f"Blender {bpy.app.version_string} ({'binary' if bpy.app.binary_path else 'bpy module'}); {loaded}")
         say(which)
-        for line in describe_settings(module):
-            say(line)
+        if not args.list:  # listing needs no generator (e.g. on the machine that submits farm tasks)
+            for line in describe_settings(module):
+                say(line)
         open_blend(args, argv)
         shots = shots_to_render(args.shot)
+        if args.list:
+            for scene, name in shots:
+                print(f"{name}\t{scene.name}", flush=True)
+            return 0
     except Mistake as mistake:
         say(str(mistake), error=True)
         return EXIT_USAGE

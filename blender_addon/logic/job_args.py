@@ -18,7 +18,7 @@ RENDERERS = ("auto", "neural", "warp")
 MOTIONS = ("talk", "nod", "shake", "blink", "smile", "idle")
 DEVICES = ("auto", "cuda", "mps", "cpu")
 PRECISIONS = ("auto", "float32", "float16", "bfloat16")
-CONTENT_LOSSES = ("vgg", "vgg19", "vggface", "l1", "none")  # the library's models.losses.CONTENT_LOSSES
+CONTENT_LOSSES = ("auto", "vgg", "vgg19", "vggface", "l1", "l1_ssim", "l1_msssim", "none")  # the library's models.losses.CONTENT_LOSSES
 PERSON_SUFFIX = ".safetensors"
 
 
@@ -113,7 +113,7 @@ def check_person_file(path: str) -> str:
     return str(Path(path))
 
 
-def person_job(*, sources: list[str], output: str, finetune_steps: int, content_loss: str = "vgg",
+def person_job(*, sources: list[str], output: str, finetune_steps: int, content_loss: str = "auto",
                device: str = "auto") -> dict[str, Any]:
     """The `job` object of a person command (fine-tune and save); UserError on anything the worker would refuse."""
     if finetune_steps < 1:

@@ -19,11 +19,16 @@ CLIP_TIMING_ITEMS = [("RESAMPLE", "Scene rate", "A clip whose frame rate differs
                                                "or slower than the scene plays slower or faster than its sound")]
 PERSON_ITEMS = [("FEED_FORWARD", "Feed-forward", "The person model made from the portraits at once"),
                 ("PERSON_FILE", "Person file", "A person model (.safetensors) saved earlier, e.g. by Fine-tune Person")]
-CONTENT_LOSS_NAMES = {"vgg": ("Perceptual (paper)", "VGG19 and VGGFace features, as in the paper; needs their "
+CONTENT_LOSS_NAMES = {"auto": ("Best available", "The paper's perceptual loss when its weights are installed, "
+                                                 "else pixels + MS-SSIM (needs no download)"),
+                      "vgg": ("Perceptual (paper)", "VGG19 and VGGFace features, as in the paper; needs their "
                                                     "weights (python install.py --weights)"),
                       "vgg19": ("VGG19", "VGG19 features only; needs its weights"),
                       "vggface": ("VGGFace", "VGGFace features only; needs its weights"),
                       "l1": ("Pixels (L1)", "Pixel differences; needs no extra weights"),
+                      "l1_ssim": ("Pixels + SSIM", "Pixel differences and structural similarity; no extra weights"),
+                      "l1_msssim": ("Pixels + MS-SSIM", "Pixel differences and multi-scale structural similarity; "
+                                                        "no extra weights"),
                       "none": ("None", "Adversarial and feature-matching losses only")}
 CONTENT_LOSS_ITEMS = [(name, *CONTENT_LOSS_NAMES[name]) for name in CONTENT_LOSSES]
 OUTPUT_ITEMS = [("PLATE", "Plate", "An image strip in the Video Sequence Editor"),
@@ -48,7 +53,7 @@ class THeadsShot(bpy.types.PropertyGroup):
     person_file: StringProperty(name="Person file", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH)
     finetune_steps: IntProperty(name="Steps", default=40, min=1, soft_max=1000,
                                 description="Fine-tuning steps on the portraits (the paper's FT)")
-    finetune_loss: EnumProperty(name="Content loss", items=CONTENT_LOSS_ITEMS, default="vgg",
+    finetune_loss: EnumProperty(name="Content loss", items=CONTENT_LOSS_ITEMS, default="auto",
                                 description="The content loss of fine-tuning")
     finetune_output: StringProperty(name="Save as", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH,
                                     description="Where Fine-tune Person saves the person file (.safetensors); empty: "

@@ -31,8 +31,8 @@ from talking_heads.options import Options, check, option
 from talking_heads.provenance.signing import CERT_VARIABLE, KEY_VARIABLE, load_identity
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis import RENDERERS, RendererOptions, choose_renderer, create_renderer
-from talking_heads.synthesis.base import Person, Shot
-from talking_heads.synthesis.masks import face_mask, square_mask
+from talking_heads.synthesis.base import Person, Renderer, Shot
+from talking_heads.synthesis.masks import face_mask
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ class AnimateJob(Options):
     person: Path | None = option(None, help="person model (.safetensors) for the neural renderer")
     checkpoint: Path | None = option(None, help="meta-learned checkpoint for the neural renderer")
     full_frame: bool = option(True, negative="crop",
-                              help="paste the face back into the portrait; --crop writes the square face crops instead")
+                              help="paste the result back into the portrait; --crop writes the renderer's square "
+                                   "crops instead (the warp's: the whole head at the portrait's own size)")
     fps: float | None = option(None, above=0, at_most=MAX_FPS, help="output frame rate (default: the driver's)")
     frames: tuple[int, int] | None = option(None, parse=parse_frame_range, check=_check_frame_range,
                                             metavar="START:STOP", help="START:STOP frames of the driver to use")
@@ -120,7 +121,7 @@ class Portrait:
     image: np.ndarray  # (H, W, 3) the picture that moves
     points: np.ndarray  # (68, 2) its landmarks
     crop: CropTransform  # its face crop (the first shot's)
-    shots: list[Shot]  # every source, cropped at the renderer's resolution
+    shots: list[Shot]  # every source, cut out by the renderer's crop at the first one's size
 
 
 class PersonCache:
@@ -231,11 +232,16 @@ def is_sequence_output(output: Path) -> bool:
     return output.suffix == "" or output.is_dir()
 
 
-def load_portrait(sources: list[Path], resolution: int, detector: LandmarkDetector) -> Portrait:
+def load_portrait(sources: list[Path], framing: int | Renderer, detector: LandmarkDetector) -> Portrait:
+    """Read and detect the portrait and its other shots, each cut out by the renderer's crop (or
+    the square face crop of `framing` pixels); every shot takes the first one's size."""
     images = [media.read_image(path) for path in sources]
     faces = [detect_largest_face(detector, image, Path(path).name) for image, path in zip(images, sources)]
-    crops = [crop_for_points(face.points, resolution) for face in faces]
-    shots = [Shot(crop.crop(image), crop.to_crop(face.points)) for crop, image, face in zip(crops, images, faces)]
+    crops = [framing.crop(face.points) if isinstance(framing, Renderer) else crop_for_points(face.points, framing)
+             for face in faces]
+    crops = [dataclasses.replace(crop, size=crops[0].size) for crop in crops]
+    shots = [Shot(crop.crop(image), crop.to_crop(face.points), crop.shown(image.shape[:2]))
+             for crop, image, face in zip(crops, images, faces)]
     return Portrait(images[0], faces[0].points, crops[0], shots)
 
 
@@ -255,7 +261,7 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
 
     def prepare() -> tuple[Portrait, Person]:
         renderer = create_renderer(choice.name, RendererOptions(job.person, job.checkpoint, job.device, job.precision))
-        portrait = load_portrait(job.sources, renderer.resolution, get_detector())
+        portrait = load_portrait(job.sources, renderer, get_detector())
         return portrait, renderer.prepare(portrait.shots)
 
     key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
@@ -295,15 +301,16 @@ def _frame_range(points: np.ndarray, frames: tuple[int, int] | None, first: int 
 
 
 def render_frames(person: Person, portrait: Portrait, points: np.ndarray, fps: float, full_frame: bool,
-                   batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
+                  batch_size: int, skip: int, cancelled: CancelFn) -> Iterator[np.ndarray]:
     """Yields one output frame per landmark set from `skip` on: the crop, or the portrait with
-    the crop pasted back. A person that renders its whole crop, background included, keeps the
-    portrait's own crop (the face moves inside it, the background stays); otherwise the crop
-    follows the face, smoothed over time."""
+    the crop pasted back. A person that renders its whole crop, background included (the warp),
+    keeps the portrait's own crop: the head moves inside it, its border stays put, and the crop
+    replaces its square of the portrait outright, at the portrait's own pixel size. Otherwise the
+    crop follows the face, smoothed over time, and only a feathered face mask is pasted back."""
     size = portrait.image.shape[:2]
     if person.covers_background:
         crops = [portrait.crop] * len(points)
-        fixed_paste = PasteBack(portrait.crop, size, square_mask(person.resolution))
+        fixed_paste = PasteBack(portrait.crop, size)
     else:
         crops = stable_crops(points, fps, person.resolution)
     for start in range(skip, len(points), batch_size):

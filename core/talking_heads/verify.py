@@ -1,5 +1,7 @@
 """verify(): what an image, video or PNG-sequence folder says about its own provenance: its C2PA
-content credentials (validated) and the invisible watermark in its frames."""
+content credentials (validated), the invisible watermark in its frames (also in a picture cropped
+at the same aspect, by a search of a few seconds when the whole does not read), and its metadata
+label."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ class VerifyReport:
     kind: str  # "image", "video" or "PNG sequence"
     credentials: tuple[CredentialReport, ...]  # one per file (a sequence has one per frame)
     watermark: watermark.WatermarkReading
+    label: str = ""  # the metadata label's description (PNG text chunk, MP4 tag), unsigned
 
     @property
     def credentials_present(self) -> bool:
@@ -43,6 +46,7 @@ class VerifyReport:
         else:
             lines += _credential_lines(first, self.credentials)
         lines.append(f"watermark: {self.watermark.describe()}")
+        lines.append(f"metadata label: {self.label or 'none'}")
         lines.append(f"verdict: {self.verdict()}")
         return lines
 
@@ -93,18 +97,23 @@ def verify(path: str | Path, trust_anchors: Path | None = None, max_frames: int 
         files = [media.frame_path(path, i) for i in range(1, media.count_finished_frames(path) + 1)]
         if not files:
             raise InputError(f"{path}: no frames (frame_000001.png, ...) in this folder")
-        frames = (media.read_image(files[i]) for i in _spread(len(files), max_frames))
+        frames = [media.read_image(files[i]) for i in _spread(len(files), max_frames)]
         return VerifyReport(path, f"PNG sequence of {len(files)} frames",
-                            tuple(read_credentials(f, anchors) for f in files), watermark.detect(frames))
+                            tuple(read_credentials(f, anchors) for f in files),
+                            watermark.detect(frames, search_crops=True),
+                            media.read_png_text(files[0]).get("Description", ""))
     if media.is_video_path(path):
         reader = media.VideoReader(path)
         chosen = set(_spread(len(reader), max_frames))
         with reader:
-            reading = watermark.detect(frame for index, frame in enumerate(reader) if index in chosen)
-        return VerifyReport(path, f"video, {len(reader)} frames", (read_credentials(path, anchors),), reading)
+            reading = watermark.detect((frame.copy() for index, frame in enumerate(reader) if index in chosen),
+                                       search_crops=True)
+        return VerifyReport(path, f"video, {len(reader)} frames", (read_credentials(path, anchors),), reading,
+                            media.read_video_metadata(path).get("description", ""))
     image = media.read_image(path)
+    label = media.read_png_text(path).get("Description", "") if path.suffix.lower() == ".png" else ""
     return VerifyReport(path, f"image, {image.shape[1]}x{image.shape[0]}", (read_credentials(path, anchors),),
-                        watermark.detect([image]))
+                        watermark.detect([image], search_crops=True), label)
 
 
 def _spread(count: int, most: int) -> list[int]:

@@ -283,7 +283,8 @@ class Worker:
             job = AnimateJob.from_dict(_job_fields(command))
             log.info("job %s: %s -> %s", job_id, job.driver, job.output)
             result = animate(job, progress=self._progress(job_id), cancelled=self._cancel_check(job_id),
-                             on_frame=on_frame, people=self.people, detector=self._detector)
+                             on_frame=on_frame, people=self.people,
+                             detector=self._detector if job.backend == "auto" else None)
         except Exception as error:  # every failure becomes an event; the worker lives on
             self._failed(job_id, error, written)
             return

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import bpy
+import pytest
 
 from addon_helpers import finished_frames
 from blender_addon.blender import compat
@@ -49,6 +50,8 @@ def test_one_named_shot_renders_alone(make_shot, tmp_path):
     make_shot("Other")
     blend = tmp_path / "two.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    listed = run_batch(blend, "--list")
+    assert listed.returncode == 0 and "Only\tScene\nOther\tScene\n" in listed.stdout
     assert run_batch(blend, "--shot", "Only").returncode == 0
     assert finished_frames(tmp_path / "Only") == 3 and not (tmp_path / "Other").exists()
     missing = run_batch(blend, "--shot", "Nope")
@@ -99,16 +102,19 @@ def test_the_saved_preferences_reach_the_workers_job(make_shot, worker_python, t
     head = result.stdout.splitlines()[:4]
     assert any("blender_addon" in line and "(enabled in the preferences)" in line for line in head), head
     assert any(f"Python {wrapper} (from the add-on's preferences)" in line for line in head), head
-    assert any("device cpu, precision auto, batch size 3" in line for line in head), head
+    assert any("device cpu, precision auto, batch size 3, checkpoint (the library default), signing certificate (none)"
+               in line for line in head), head
     jobs = [json.loads(line)["job"] for line in log.read_text().splitlines() if '"animate"' in line]
     assert [(job["device"], job["batch_size"]) for job in jobs] == [("cpu", 3)]
     assert finished_frames(tmp_path / "Prefs") == 2
 
 
-def test_ctrl_c_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path):
-    """SIGINT to the batch's process group (as Ctrl-C in its terminal): the running shot stops with
-    its frames kept and shown by its plate, the next shot does not start, the blend file is not
-    saved despite --save, and the exit status says it was interrupted."""
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path, number):
+    """SIGINT to the batch's process group (as Ctrl-C in its terminal), or SIGTERM to the batch
+    alone (as a farm manager sends it): the running shot stops with its frames kept and shown by
+    its plate, the next shot does not start, the blend file is not saved despite --save, and the
+    exit status says it was interrupted."""
     scene = bpy.context.scene
     scene.frame_start, scene.frame_end = 1, 400
     make_shot("Long")
@@ -122,10 +128,13 @@ def test_ctrl_c_cancels_the_batch_keeping_the_frames_written(make_shot, tmp_path
     deadline = time.monotonic() + 240
     while finished_frames(tmp_path / "Long") < 3 and batch.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
-    os.killpg(batch.pid, signal.SIGINT)
+    if number == signal.SIGINT:
+        os.killpg(batch.pid, number)
+    else:
+        os.kill(batch.pid, number)
     stdout, stderr = batch.communicate(timeout=120)
 
-    assert batch.returncode == 128 + signal.SIGINT, stdout + stderr
+    assert batch.returncode == 128 + number, stdout + stderr
     written = finished_frames(tmp_path / "Long")
     assert 3 <= written < 400
     assert f"interrupted: Long: cancelled; the {written} frames written are kept; its plate 'TH Long' shows " \

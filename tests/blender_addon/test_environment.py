@@ -41,9 +41,12 @@ def test_an_installed_addon_finds_the_project_it_came_from(tmp_path):
 
 
 def test_a_variable_naming_no_python_is_an_error_not_replaced(tmp_path):
-    make_env(tmp_path / "project" / ".venv")
-    (tmp_path / "install.py").write_text("")
-    with pytest.raises(UserError, match=rf"\${PYTHON_VARIABLE} is .*typo.*where there is no Python: set \${PYTHON_VARIABLE}"):
+    project_python = make_env(tmp_path / "project" / ".venv")
+    (tmp_path / "project" / "install.py").write_text("")
+    (tmp_path / "project" / "core").mkdir()
+    assert find_worker_python("", tmp_path / "project" / "blender_addon", {}) == project_python
+    expected = rf"\${PYTHON_VARIABLE} is .*typo.*where there is no Python: set \${PYTHON_VARIABLE}"
+    with pytest.raises(UserError, match=expected):
         find_worker_python("", tmp_path / "project" / "blender_addon", {PYTHON_VARIABLE: str(tmp_path / "typo")})
 
 

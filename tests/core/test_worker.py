@@ -1,6 +1,7 @@
 """The worker: the JSON-lines job server the Blender add-on talks to (tests/core: no bpy needed)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import queue
@@ -12,13 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from talking_heads import synthesis
-from talking_heads.models import ModelConfig
+from talking_heads.models import Generator, ModelConfig
+from talking_heads.models.config import PRESETS
 from talking_heads.models.losses import CONTENT_LOSSES
 from talking_heads.pipeline import AnimateJob
 from talking_heads.synthesis.neural import NeuralPerson
 from talking_heads.synthesis.warp import WarpRenderer
+from talking_heads.training.learners import initial_psi
 from talking_heads.training.meta import Networks
 from talking_heads.training.person import PersonJob, check_person_job
 from talking_heads.worker import EventWriter, Worker
@@ -139,6 +143,19 @@ def test_a_second_render_of_the_same_portrait_reuses_the_prepared_person(session
         session.send(cmd="animate", id=job_id, job=motion_job(job_id, seconds=0.12))
         assert session.events.until_end(job_id)[-1]["event"] == "done"
     assert len(prepared) == 1
+
+
+@pytest.mark.parametrize("preset", ["tiny", "small"])
+def test_person_files_of_either_configuration_render_in_the_worker(session, motion_job, tmp_path, preset, one_thread):
+    config = dataclasses.replace(PRESETS[preset](), spectral_norm=False)
+    generator = Generator(config).eval()
+    NeuralPerson(generator, initial_psi(generator), "cpu").save(tmp_path / f"{preset}.safetensors")
+    session.send(cmd="animate", id=preset, job=motion_job(preset, seconds=0.12, renderer="neural", full_frame=False,
+                                                          person=str(tmp_path / f"{preset}.safetensors")))
+    events = session.events.until_end(preset)
+    assert events[-1]["event"] == "done" and events[-1]["result"]["renderer"] == "neural", events[-1]
+    frames = [event["path"] for event in events if event["event"] == "frame"]
+    assert len(frames) == 3 and {Image.open(path).size for path in frames} == {(config.resolution,) * 2}
 
 
 def test_ping_is_answered_while_a_job_runs(session, motion_job):

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +54,13 @@ class EvalCommand(Options):
                               check=_check_shots,
                               help="self-reenactment: numbers of source frames T")
     frames: str | None = option(None, metavar="N | START:STOP",
-                                help=f"self-reenactment: held-out frames per clip (default: {EvalConfig().heldout_frames}); "
+                                help="self-reenactment: held-out frames per clip "
+                                     f"(default: {EvalConfig().heldout_frames}); "
                                      "cross-identity: the frames START:STOP of every driver (default: all)")
     checkpoint: Path | None = option(None, help="meta-learned checkpoint for the neural renderer")
+    person: Path | None = option(None, help="self-reenactment: a person model for the neural renderer (made by "
+                                            "`talking-heads person --train` on the first half of the clip; measured "
+                                            "on the held-out second half)")
     device: str = option("auto", help="device for the neural renderer")
     json: Path | None = option(None, help="also write the results as JSON")
     sheet: Path | None = option(None, metavar="OUT.png", check=_check_sheet,
@@ -108,7 +111,7 @@ def _run_self_reenactment(args: EvalCommand, clips: list[Path], quiet: bool) -> 
     for clip in clips:
         media.probe_video(clip)
     config = EvalConfig(shots=tuple(args.shots), heldout_frames=_held_out_count(args.frames))
-    options = RendererOptions(checkpoint=args.checkpoint, device=args.device)
+    options = RendererOptions(person_file=args.person, checkpoint=args.checkpoint, device=args.device)
     with progress_bar(enabled=not quiet) as progress, cancel_on_interrupt() as cancelled:
         rows = evaluate(clips, args.renderer, config, options, progress, cancelled)
     print(format_table(rows))
@@ -132,8 +135,8 @@ def _run_cross(args: EvalCommand, clips: list[Path], quiet: bool) -> int:
     with progress_bar(enabled=not quiet) as progress, cancel_on_interrupt() as cancelled:
         report = evaluate_cross_identity(args.cross, args.driver, args.renderer, config, progress, cancelled)
     print(cross.format_table(report.rows))
-    print("\nmedians over portraits and drivers:")
-    print(json.dumps(cross.summary(report.rows), indent=1))
+    print()
+    print(cross.format_summary(report.rows))
     if args.json is not None:
         cross.save_json(report, args.json, config)
     if args.sheet is not None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from talking_heads import media
-from talking_heads.landmarks import LandmarkSmoothing, LandmarkTrack, OneEuroConfig, TrackerConfig, draw_sketch, make_detector, track_input
+from talking_heads.landmarks import (LandmarkSmoothing, LandmarkTrack, OneEuroConfig, TrackerConfig, draw_sketch,
+                                     make_detector, track_input)
 from talking_heads.landmarks.detect import BACKENDS
 from talking_heads.progress import progress_bar
 

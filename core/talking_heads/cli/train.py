@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig()
     parser.add_argument("dataset", type=Path, help="a dataset folder made by `talking-heads prepare-data`")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the run folder (checkpoints, log, samples)")
-    parser.add_argument("--config", choices=MODEL_PRESETS, help="network size: paper (256x256, default) or tiny")
+    parser.add_argument("--config", choices=MODEL_PRESETS, help="network size: paper (256x256, default), small (128x128, for CPUs) or tiny (tests)")
     parser.add_argument("--variant", choices=VARIANTS, help=f"ff: no embedding-match loss; ft: with it, for "
                                                             f"fine-tuning (default: {defaults.variant})")
     parser.add_argument("--steps", type=int, help=f"total optimisation steps (default: {defaults.steps})")

@@ -53,7 +53,7 @@ class CrossRow:
     pose: float  # mean correlation of yaw, pitch and roll
     head_integrity: float  # median SSIM around the face, 1 = the head intact
     sharpness: float  # median eye-and-brow detail relative to the portrait's
-    jitter: float  # result landmarks, thousandths of the face scale per frame squared
+    jitter: float  # result landmarks: mean acceleration, thousandths of the eye-corner distance per frame squared
     driver_jitter: float  # the same for the driver's landmarks
 
 
@@ -71,7 +71,7 @@ class CrossReport:
     rows: list[CrossRow]
     portraits: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # name -> image, (68, 2) points
     drivers: list[Moments] = field(default_factory=list)  # one per driver clip
-    results: dict[tuple[str, str], Moments] = field(default_factory=dict)  # (portrait, driver) -> the first renderer's
+    results: dict[tuple[str, str], Moments] = field(default_factory=dict)  # (portrait, driver) -> the last renderer's
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,21 @@ class _ResultMeter:
         self.sharpness: list[float] = []
         self.kept = Moments("", [], [])
 
+    def repeat(self, frame: np.ndarray, count: int) -> None:
+        """Measure one frame shown `count` times (the detector is deterministic: measured once)."""
+        self(frame)
+        first = len(self.points) - 1
+        for index in range(first + 1, first + count):
+            self.points.append(self.points[first])
+            if self.points[first] is not None:
+                if index % self.identity_every == 0:
+                    self.identity.append(self.identity[-1])
+                self.integrity.append(self.integrity[-1])
+                self.sharpness.append(self.sharpness[-1])
+            if index in self.keep:
+                self.kept.images.append(frame)
+                self.kept.points.append(self.points[first])
+
     def __call__(self, frame: np.ndarray) -> None:
         portrait = self.portrait
         faces = self.detector.detect(frame, portrait.face_size)
@@ -159,17 +174,16 @@ def _render(portrait: Path, clip: Path, renderer: str, config: CrossConfig, fold
     """Animate through the pipeline into a PNG sequence, measuring and deleting each frame; the
     frozen floor is the portrait itself, `frames` times."""
     if renderer == "frozen":
-        for _ in range(frames):
-            raise_if_cancelled(cancelled)
-            meter(meter.portrait.image)
+        meter.repeat(meter.portrait.image, frames)
         return
 
     def measure(index: int, path: Path | None) -> None:
         meter(media.read_image(path))
         path.unlink()
 
+    # The pipeline's landmarks by dlib too, so the figures do not depend on which models are installed.
     job = AnimateJob(sources=[portrait], driver=str(clip), output=folder / f"{renderer}-{portrait.stem}-{clip.stem}",
-                     renderer=renderer, frames=config.frames, track_cache=folder / f"{clip.stem}.npz")
+                     renderer=renderer, frames=config.frames, track_cache=folder / f"{clip.stem}.npz", backend="dlib")
     animate(job, on_frame=measure, cancelled=cancelled, detector=meter.detector)
 
 
@@ -195,7 +209,8 @@ def _row(portrait: _Portrait, driver: _Driver, renderer: str, meter: _ResultMete
     pose = float(np.mean([correlations[name] for name in ("yaw", "pitch", "roll")]))
     return CrossRow(portrait.name, driver.name, renderer, count, int(count - found.sum()), _median(meter.identity),
                     correlations["mouth"], correlations["eyes"], pose, _median(meter.integrity),
-                    _median(meter.sharpness), result_jitter, metrics.jitter(driver.points[:count][driver.valid[:count]]))
+                    _median(meter.sharpness), result_jitter,
+                    metrics.jitter(driver.points[:count][driver.valid[:count]]))
 
 
 def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderers: list[str],
@@ -217,11 +232,12 @@ def evaluate_cross_identity(portraits: list[Path], drivers: list[Path], renderer
             for portrait_path, portrait in zip(map(Path, portraits), people):
                 for renderer in runs:
                     meter = _ResultMeter(portrait, detector, keep, config.identity_every)
-                    _render(portrait_path, clip, renderer, config, Path(temporary), meter, len(driver.points), cancelled)
+                    _render(portrait_path, clip, renderer, config, Path(temporary), meter, len(driver.points),
+                            cancelled)
                     report.rows.append(_row(portrait, driver, renderer, meter))
                     progress(len(report.rows), total, "cross-identity")
                 # The sheet shows the last renderer measured (the frozen one is the portrait itself).
-                report.results[(portrait.name, clip.name)] = Moments(f"{portrait.name} ({runs[-1]})",
+                report.results[(portrait.name, clip.name)] = Moments(f"{portrait.name}, {runs[-1]}:",
                                                                      meter.kept.images, meter.kept.points)
     return report
 
@@ -245,14 +261,28 @@ def format_table(rows: list[CrossRow]) -> str:
     return "\n".join(lines)
 
 
+SUMMARY_FIGURES = ("head_integrity", "mouth", "identity_distance", "sharpness", "eyes", "pose", "jitter")
+TARGETS = {"head_integrity": ">= 0.75", "mouth": ">= 0.9", "identity_distance": "< 0.35", "sharpness": ">= 0.5"}
+
+
 def summary(rows: list[CrossRow]) -> dict[str, dict[str, float]]:
-    """Per renderer, the medians over portraits and drivers of the figures the README states."""
-    figures = ("head_integrity", "mouth", "eyes", "pose", "identity_distance", "sharpness", "jitter")
+    """Per renderer, the medians over portraits and drivers of the summary figures."""
+    figures = SUMMARY_FIGURES
     by_renderer: dict[str, dict[str, float]] = {}
     for renderer in dict.fromkeys(row.renderer for row in rows):
         mine = [row for row in rows if row.renderer == renderer]
         by_renderer[renderer] = {name: _finite_median([getattr(row, name) for row in mine]) for name in figures}
     return by_renderer
+
+
+def format_summary(rows: list[CrossRow]) -> str:
+    """The medians over the pairs, a column per renderer, with the targets the warp aims at."""
+    medians = summary(rows)
+    lines = [f"{'median over pairs':18} " + " ".join(f"{name:>8}" for name in medians) + "   target"]
+    for figure in SUMMARY_FIGURES:
+        values = " ".join(f"{by_figure[figure]:8.3f}" for by_figure in medians.values())
+        lines.append(f"{figure:18} {values}   {TARGETS.get(figure, '')}".rstrip())
+    return "\n".join(lines)
 
 
 def save_json(report: CrossReport, path: Path, config: CrossConfig) -> Path:

@@ -46,7 +46,8 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def jitter(points: np.ndarray) -> float:
-    """Mean landmark acceleration in thousandths of the face scale per frame squared. points (T, 68, 2)."""
+    """Mean landmark acceleration in thousandths of the face scale (about the eye-corner distance)
+    per frame squared. points (T, 68, 2)."""
     if len(points) < 3:
         return float("nan")
     acceleration = np.linalg.norm(points[2:] - 2 * points[1:-1] + points[:-2], axis=-1).mean(axis=-1)  # (T-2,)

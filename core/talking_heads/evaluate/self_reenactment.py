@@ -19,10 +19,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from skimage.metrics import structural_similarity
 
 from talking_heads import media
+from talking_heads.errors import InputError
 from talking_heads.landmarks import LandmarkTrack, crop_for_points, track_input
 from talking_heads.evaluate.metrics import describe
 from talking_heads.landmarks.dlib_detector import DlibDetector
@@ -77,6 +79,7 @@ class _ClipFrames:
     real: list[_RealFace]
     landmarks: np.ndarray  # (N, 68, 2) held-out landmarks in crop pixels (the renderers' input)
     note: str
+    heldout: np.ndarray  # (N,) frame numbers of the held-out frames
 
 
 def _split(track: LandmarkTrack, config: EvalConfig) -> tuple[np.ndarray, np.ndarray, str]:
@@ -107,7 +110,7 @@ def _clip_frames(clip: Path, detector: DlibDetector, config: EvalConfig) -> _Cli
     shots = [Shot(*crops[i]) for i in source]
     real = [_RealFace(crops[i][0], *describe(detector, crops[i][0])) for i in heldout]
     landmarks = np.stack([crops[i][1] for i in heldout]) if len(heldout) else np.zeros((0, 68, 2), np.float32)
-    return _ClipFrames(clip.name, shots, real, landmarks, note)
+    return _ClipFrames(clip.name, shots, real, landmarks, note, heldout)
 
 
 def _evenly(items: list, count: int) -> list:
@@ -133,6 +136,20 @@ def _score(real: list[_RealFace], generated: list[np.ndarray], detector: DlibDet
             "identity_share": float(np.mean(np.array(identities) < SAME_PERSON_THRESHOLD)) if identities else 0.0}
 
 
+def check_not_trained_on(person: object, clip: _ClipFrames) -> None:
+    """A person model trained on this clip's held-out frames would be measured on its training
+    data: an InputError naming the frames (person files record the footage they learned from)."""
+    for source in getattr(person, "details", {}).get("footage", []):
+        if source.get("file") != clip.name:
+            continue
+        overlap = clip.heldout[(clip.heldout >= source["first"]) & (clip.heldout < source["stop"])]
+        if len(overlap):
+            raise InputError(f"the person model was trained on frames {source['first']}:{source['stop']} of "
+                             f"{clip.name}, which include {len(overlap)} of the held-out frames (from "
+                             f"{int(clip.heldout[0])}); train it on the first half only (--frames 0:"
+                             f"{int(clip.heldout[0])}) to evaluate it on this clip")
+
+
 def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config: EvalConfig,
                        options: RendererOptions, detector: DlibDetector) -> EvalRow:
     used = min(shots, len(clip.shots))
@@ -141,12 +158,18 @@ def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config
         nan = float("nan")
         return EvalRow(clip.name, renderer_name, used, 0, nan, nan, nan, 0, nan, 0.0, nan,
                        note or "no frames to evaluate")
-    person = create_renderer(renderer_name, options).prepare(_evenly(clip.shots, used))
+    renderer = create_renderer(renderer_name, options)
+    person = renderer.prepare(_evenly(clip.shots, used))
+    check_not_trained_on(person, clip)
+    zoom = renderer.resolution / config.resolution  # a model of another resolution renders at its own
     start = time.perf_counter()
     generated = []
     for begin in range(0, len(clip.landmarks), config.batch_size):
-        generated.extend(person.render(clip.landmarks[begin:begin + config.batch_size]))
+        generated.extend(person.render(clip.landmarks[begin:begin + config.batch_size] * zoom))
     fps = len(generated) / (time.perf_counter() - start)
+    if zoom != 1:  # compared at the evaluation resolution
+        size = (config.resolution, config.resolution)
+        generated = [cv2.resize(image, size, interpolation=cv2.INTER_CUBIC) for image in generated]
     return EvalRow(clip.name, renderer_name, used, len(generated), **_score(clip.real, generated, detector),
                    fps=fps, note=note)
 

@@ -6,7 +6,8 @@ from talking_heads.landmarks.smoothing import LandmarkSmoothing, OneEuroConfig
 from talking_heads.landmarks.track import LandmarkTrack, TrackerConfig, TrackingReport, track_frames, track_input
 
 __all__ = [
-    "CropConfig", "CropTransform", "Face", "PasteBack", "LandmarkDetector", "LandmarkSmoothing", "LandmarkTrack", "OneEuroConfig", "TrackerConfig",
+    "CropConfig", "CropTransform", "Face", "PasteBack", "LandmarkDetector", "LandmarkSmoothing", "LandmarkTrack",
+    "OneEuroConfig", "TrackerConfig",
     "TrackingReport", "crop_for_points", "detect_largest_face", "draw_sketch", "draw_sketches", "make_detector",
     "stable_crops", "track_frames", "track_input",
 ]

@@ -1,8 +1,9 @@
 """The square face crop around the landmarks, its inverse, and paste-back.
 
 A crop is an axis-aligned similarity (scale and translation) from the full frame to a square
-of `size` pixels. In a video the crop boxes are smoothed over time so the crop does not jump
-with every frame's landmark noise.
+of `size` pixels: the paper's face crop (`crop_for_points`) or a larger one around the whole
+moving head at the picture's own pixel size (`head_crop`, the warp's). In a video the crop boxes
+are smoothed over time so the crop does not jump with every frame's landmark noise.
 """
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from talking_heads.landmarks.face_model import HEAD, MEAN_FACE, HeadShape
+from talking_heads.landmarks.pose import apply_similarity, similarity
+from talking_heads.landmarks.topology import RIGID
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,19 @@ class CropTransform:
         """Crop pixels (..., 2) -> frame pixels."""
         return (points / self.zoom + [self.cx - self.side / 2, self.cy - self.side / 2]).astype(np.float32)
 
+    def shown(self, frame_size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The box (x0, y0, x1, y1) of crop pixels that lie inside a frame of (H, W) pixels."""
+        height, width = frame_size
+        low, high = self.to_crop(np.array([[0.0, 0.0], [width, height]]))
+        x0, y0 = np.clip(np.floor(low), 0, self.size).astype(int)
+        x1, y1 = np.clip(np.ceil(high), 0, self.size).astype(int)
+        return int(x0), int(y0), int(x1), int(y1)
+
     def crop(self, frame: np.ndarray) -> np.ndarray:
-        """Cut the crop out of a frame (H, W, C); outside the frame, edge pixels are repeated."""
+        """Cut the crop out of a frame (H, W, C); outside the frame, the frame is mirrored."""
         interpolation = cv2.INTER_AREA if self.zoom < 1 else cv2.INTER_CUBIC
         return cv2.warpAffine(frame, self.matrix, (self.size, self.size), flags=interpolation,
-                              borderMode=cv2.BORDER_REPLICATE)
+                              borderMode=cv2.BORDER_REFLECT_101)
 
     def paste(self, crop: np.ndarray, frame: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Paste a crop (size, size, 3) back into a copy of `frame`.
@@ -90,10 +103,17 @@ class PasteBack:
             opacity.astype(np.float32), self.to_roi, self.roi_size, flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
         self.frame_weight = 1.0 - self.weight
+        shift = -self.to_roi[:, 2]  # where the region's first pixel lies in the crop
+        whole = crop.zoom == 1.0 and np.allclose(shift, np.round(shift), atol=1e-6)
+        self.copy_from = (int(round(shift[1])), int(round(shift[0]))) if whole and mask is None else None
 
     def __call__(self, crop: np.ndarray, frame: np.ndarray) -> np.ndarray:
         result = frame.copy()
         if self.empty:
+            return result
+        if self.copy_from is not None:  # a whole-pixel shift and no mask: the crop's pixels as they are
+            (cy, cx), (height, width) = self.copy_from, result[self.region].shape[:2]
+            result[self.region] = crop[cy:cy + height, cx:cx + width]
             return result
         warped = cv2.warpAffine(crop, self.to_roi, self.roi_size, flags=cv2.INTER_CUBIC,
                                 borderMode=cv2.BORDER_REPLICATE)
@@ -127,3 +147,16 @@ def stable_crops(points: np.ndarray, fps: float, size: int, config: CropConfig =
         padded = np.pad(boxes, ((radius, radius), (0, 0)), mode="edge")
         boxes = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(3)], axis=1)
     return [CropTransform(float(cx), float(cy), float(side), size) for cx, cy, side in boxes]
+
+
+def head_crop(points: np.ndarray, max_size: int, head: HeadShape = HEAD, multiple: int = 16) -> CropTransform:
+    """The square around the whole moving head of a face (68, 2), its fade into the background
+    included (`face_model.HeadShape`), at the picture's own pixel size: a whole-pixel origin and a
+    zoom of 1, so cutting it out and pasting it back resample nothing. A side over `max_size`
+    is scaled down to it. Sides are rounded up to a multiple of `multiple` pixels."""
+    to_picture, offset = similarity(MEAN_FACE[list(RIGID), :2], np.asarray(points, np.float64)[list(RIGID)])
+    centre = apply_similarity(to_picture, offset, np.array([head.region_centre]))[0]
+    side = int(np.ceil(2 * head.reach * abs(to_picture) / multiple)) * multiple
+    left, top = np.round(centre - side / 2)
+    size = min(side, max_size)
+    return CropTransform(float(left + side / 2), float(top + side / 2), float(side), size)

@@ -76,7 +76,7 @@ def make_detector(backend: str = "auto", device: str = "cpu") -> LandmarkDetecto
             "fan" if fan_detector.weights_available() else "dlib")
         why = {"mediapipe": f"its model is in {mediapipe_detector.model_path().parent}",
                "fan": "its weights are present",
-               "dlib": f"no MediaPipe model in {mediapipe_detector.model_path().parent} and no FAN weights in "
+               "dlib": f"no MediaPipe model in {mediapipe_detector.model_path().parent} nor FAN weights in "
                        f"{fan_detector.weights_folder()}; dlib's model is not for commercial work, "
                        "--backend mediapipe downloads one that is"}[backend]
         log.info("landmarks: using the %s backend (%s)", backend, why)

@@ -20,6 +20,7 @@ from talking_heads.errors import InputError
 from talking_heads.landmarks.detect import LandmarkDetector
 from talking_heads.landmarks.motions import MOTIONS, procedural_motion
 from talking_heads.landmarks.retarget import RetargetConfig, retarget
+from talking_heads.landmarks.topology import NUM_POINTS
 from talking_heads.landmarks.track import LandmarkTrack, track_frames
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 
@@ -166,25 +167,29 @@ class _TrackedClip:
 
 def load_clip_track(clip: Path, detector: Callable[[], LandmarkDetector], cache: Path | None = None,
                     progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled,
-                    ranges: Ranges | None = None) -> LandmarkTrack:
+                    ranges: Ranges | None = None, info: media.VideoInfo | None = None) -> LandmarkTrack:
     """The landmark track of a clip's frames in `ranges` (all frames: None), laid end to end. Only
-    frames not in `cache` are tracked; the cache keeps every frame tracked so far."""
-    info = media.probe_video(clip, exact_count=False)
+    frames not in `cache` are tracked; the cache keeps every frame tracked so far. `info`: the
+    clip's probe with its exact frame count, when the caller has it."""
+    info = info or media.probe_video(clip)
     ranges = ranges or [(0, info.frame_count)]
     known = _TrackedClip.read(cache, clip, info)
     if known is not None and known.covers(ranges):
         log.info("driver: reusing the landmark track cached in %s", cache)
         return known.select(ranges)
     if known is None:
-        empty = LandmarkTrack(np.zeros((0, 68, 2), np.float32), np.zeros(0, bool), info.size, info.fps, str(clip.resolve()))
+        empty = LandmarkTrack(np.zeros((0, NUM_POINTS, 2), np.float32), np.zeros(0, bool), info.size, info.fps,
+                              str(clip.resolve()))
         known = _TrackedClip(empty, np.zeros(0, bool))
     missing = [(start, stop) for start, stop in ranges if not known.covers([(start, stop)])]
     total, done = sum(stop - start for start, stop in missing), 0
     for start, stop in missing:
-        source = media.open_frame_source(clip)
-        part, report = track_frames(itertools.islice(source.frames(), start, stop), detector(), fps=source.fps or info.fps,
-                                    total=total, source=str(clip.resolve()), cancelled=cancelled,
-                                    progress=lambda index, _, stage, before=done: progress(before + index, total, stage))
+        frames = itertools.islice(media.open_frame_source(clip).frames(), start, stop)  # decoded, not detected
+        def part_progress(index: int, _: int | None, stage: str, before: int = done) -> None:
+            progress(before + index, total, stage)
+
+        part, report = track_frames(frames, detector(), fps=info.fps, total=total, source=str(clip.resolve()),
+                                    cancelled=cancelled, progress=part_progress)
         log.info("driver: frames %d..%d: %s", start, start + len(part), report.summary())
         known.add(start, part)
         if len(part) < stop - start:
@@ -218,11 +223,11 @@ def driver_motion(spec: DriverSpec, portrait_points: np.ndarray, portrait_size: 
 def _clip_motion(clip: Path, portrait_points: np.ndarray, detector: Callable[[], LandmarkDetector],
                  config: RetargetConfig, track_cache: Path | None, frames: tuple[int, int] | None,
                  progress: ProgressFn, cancelled: CancelFn) -> DriverMotion:
-    info = media.probe_video(clip, exact_count=False)
+    info = media.probe_video(clip)  # the exact frame count: the ranges are in it, and the cache is sized by it
     if frames is not None and frames[0] >= info.frame_count:
         raise InputError(f"frame range starts at {frames[0]} but the driver has {info.frame_count} frames")
     ranges = frames_to_track(frames, info.frame_count, info.fps, config.smoothing, config.neutral_frame)
-    track = load_clip_track(clip, detector, track_cache, progress, cancelled, ranges)
+    track = load_clip_track(clip, detector, track_cache, progress, cancelled, ranges, info)
     if frames is None:
         return DriverMotion(retarget(portrait_points, track, config), track.fps, track.points)
     if config.neutral_frame is not None:

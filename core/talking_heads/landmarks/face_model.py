@@ -12,6 +12,8 @@ face outline by plausible relative amounts.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from talking_heads.landmarks.topology import RIGID
@@ -53,3 +55,46 @@ def face_scale(points: np.ndarray) -> np.ndarray:
     rigid = points[..., list(RIGID), :]
     spread = rigid - rigid.mean(axis=-2, keepdims=True)
     return np.sqrt((spread ** 2).sum(axis=-1).mean(axis=-1)) / RIGID_RADIUS
+
+
+@dataclass(frozen=True)
+class HeadShape:
+    """A generic head around the mean face, in face units (the axes above), for moving the whole
+    head: a skull ellipsoid that gives the forehead, the hair and the sides of the head their
+    depth, and an elliptical region in the image plane that moves rigidly with the face (face,
+    hair, ears, the top of the neck) before fading into a background that stays put."""
+
+    skull_centre: tuple[float, float, float] = (0.0, -0.2, 0.85)  # behind the eyes, the head's turning centre
+    skull_axes: tuple[float, float, float] = (0.95, 1.35, 1.0)  # half width, half height, half depth
+    region_centre: tuple[float, float] = (0.0, -0.15)  # the rigidly moving region: hair top to under the chin
+    region_axes: tuple[float, float] = (1.25, 1.6)
+    falloff: float = 1.8  # the motion fades out between the region and this many times its size
+
+    def facing(self, xy: np.ndarray) -> np.ndarray:
+        """How squarely the skull faces the camera at points (N, 2) in face units: 1 at the middle
+        of its front, falling to 0 at its outline and beyond. -> (N,) in [0, 1]"""
+        centre, axes = np.asarray(self.skull_centre), np.asarray(self.skull_axes)
+        return np.sqrt(np.clip(1.0 - (((xy - centre[:2]) / axes[:2]) ** 2).sum(axis=-1), 0.0, None))
+
+    def depth(self, xy: np.ndarray) -> np.ndarray:
+        """Depth (N,) in face units of points (N, 2) in face units: on the skull's front where it
+        covers them, else the skull centre's depth (the head's outline, the neck, the background)."""
+        return self.skull_centre[2] - self.skull_axes[2] * self.facing(xy)
+
+    def region_radius(self, xy: np.ndarray) -> np.ndarray:
+        """Elliptical radius (N,) of points (N, 2) in face units: 1 on the rigid region's edge."""
+        return np.sqrt((((xy - np.asarray(self.region_centre)) / np.asarray(self.region_axes)) ** 2).sum(axis=-1))
+
+    def rigidity(self, xy: np.ndarray) -> np.ndarray:
+        """How much of the head's motion points (N, 2) in face units follow: 1 inside the region,
+        fading smoothly (smoothstep) to 0 at `falloff` times its size. -> (N,) in [0, 1]"""
+        t = np.clip((self.falloff - self.region_radius(xy)) / (self.falloff - 1.0), 0.0, 1.0)
+        return t * t * (3.0 - 2.0 * t)
+
+    @property
+    def reach(self) -> float:
+        """Face units from the region's centre to the farthest point that moves (along its long axis)."""
+        return self.falloff * max(self.region_axes)
+
+
+HEAD = HeadShape()

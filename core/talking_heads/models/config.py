@@ -1,7 +1,7 @@
 """Configuration of the paper's networks and of their optimiser (Zakharov et al. 2019 defaults)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from talking_heads.errors import InputError
 from talking_heads.options import Options
@@ -82,6 +82,26 @@ class ModelConfig(Options):
                    bottleneck_resolution=4,
                    attention_resolutions=AttentionResolutions(embedder=8, generator_down=8,
                                                               generator_up=16, discriminator=8))
+
+    @classmethod
+    def small(cls) -> ModelConfig:
+        """A person model that learns on a laptop CPU: 128x128, 32..256 channels, a 16x16
+        bottleneck with three blocks, no self-attention (1.35M generator parameters, 1.94M with P)."""
+        return cls(resolution=128, base_channels=32, max_channels=256, embedding_dim=256, bottleneck_blocks=3,
+                   bottleneck_resolution=16,
+                   attention_resolutions=AttentionResolutions(embedder=0, generator_down=0, generator_up=0,
+                                                              discriminator=0))
+
+
+PRESETS = {"paper": ModelConfig, "small": ModelConfig.small, "tiny": ModelConfig.tiny}  # --config names
+
+
+def preset_name(config: ModelConfig) -> str | None:
+    """The name of the preset `config` is (spectral norm aside: person files fold it), or None."""
+    for name, make in PRESETS.items():
+        if replace(make(), spectral_norm=config.spectral_norm) == config:
+            return name
+    return None
 
 
 @dataclass(frozen=True)

@@ -49,10 +49,8 @@ class FastUp(nn.Module):
         self.skip = Pointwise(block.skip)
 
     def forward(self, x: Tensor, psi: Tensor | None) -> Tensor:
-        out = self.conv2(self.norm2(self.conv1(self.norm1(x, psi)), psi))  # (B, Cout, 2H, 2W)
-        b, c, h, w = x.shape[0], out.shape[1], x.shape[2], x.shape[3]
-        out.view(b, c, h, 2, w, 2).add_(self.skip(x).view(b, c, h, 1, w, 1))  # skip into each 2x2 cell
-        return out
+        skip = F.interpolate(self.skip(x), scale_factor=2, mode="nearest")  # (B, Cout, 2H, 2W)
+        return self.conv2(self.norm2(self.conv1(self.norm1(x, psi)), psi), add_to=skip)
 
 
 class FastRes(nn.Module):

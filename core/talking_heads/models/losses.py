@@ -1,5 +1,10 @@
 """The paper's losses: content (VGG19 + VGG-Face), adversarial with feature matching, hinge for
-the discriminator, and the embedding match between W_i and e_i. Weights default to the paper's."""
+the discriminator, and the embedding match between W_i and e_i. Weights default to the paper's.
+
+Content losses that need no download: `l1` (pixels), `l1_ssim` and `l1_msssim` (pixels plus one
+minus the (multi-scale) structural similarity, from the pytorch-msssim package). `auto` is the
+paper's `vgg` when its weight files are installed and `l1_msssim` otherwise (`choose_content_loss`).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,21 +14,25 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from talking_heads.errors import InputError
+from talking_heads.errors import InputError, WeightsError
+from talking_heads.manifest import find_file, manifest_entry
 from talking_heads.options import Options
 from talking_heads.models.vgg import VGGFeatures, load_published
 
-CONTENT_LOSSES = ("vgg", "vgg19", "vggface", "l1", "none")
+CONTENT_LOSSES = ("auto", "vgg", "vgg19", "vggface", "l1", "l1_ssim", "l1_msssim", "none")
+NO_DOWNLOAD_LOSS = "l1_msssim"
+MAX_SSIM_WINDOW = 11  # pytorch-msssim's default Gaussian window
 
 
 @dataclass(frozen=True)
 class LossConfig(Options):
     """Loss weights (paper values) and the content loss to use."""
 
-    content: str = "vgg"  # vgg (VGG19 + VGG-Face, paper), vgg19, vggface, l1 (pixels), none
+    content: str = "vgg"  # vgg (VGG19 + VGG-Face, paper), vgg19, vggface, l1, l1_ssim, l1_msssim, none
     vgg19_weight: float = 1e-2
     vggface_weight: float = 2e-3
-    pixel_weight: float = 1.0  # only for content="l1" (not in the paper)
+    pixel_weight: float = 1.0  # the L1 term of l1, l1_ssim and l1_msssim (not in the paper)
+    structure_weight: float = 1.0  # the 1 - (MS-)SSIM term of l1_ssim and l1_msssim (not in the paper)
     vgg19_layers: tuple[int, ...] = (1, 6, 11, 20, 29)  # relu1_1 .. relu5_1 of torchvision's VGG19
     vggface_layers: tuple[int, ...] = (1, 6, 11, 18, 25)  # relu1_1 .. relu5_1 of VGG16
     adversarial_weight: float = 1.0
@@ -60,6 +69,32 @@ class PixelLoss(nn.Module):
         return self.weight * F.l1_loss(fake, real)
 
 
+def ssim_window(side: int) -> int:
+    """The largest odd Gaussian window (at most 11) that MS-SSIM's four halvings of `side` allow."""
+    window = MAX_SSIM_WINDOW
+    while window > 3 and side <= (window - 1) * 16:
+        window -= 2
+    return window
+
+
+class StructuralLoss(nn.Module):
+    """weight * (1 - SSIM) or (1 - MS-SSIM) of the images, computed in float32 (pytorch-msssim)."""
+
+    def __init__(self, weight: float, multiscale: bool):
+        super().__init__()
+        self.weight, self.multiscale = weight, multiscale
+
+    def forward(self, real: Tensor, fake: Tensor) -> Tensor:
+        from pytorch_msssim import ms_ssim, ssim
+
+        real, fake = (real.float() + 1) / 2, (fake.float() + 1) / 2  # (B, 3, S, S) in [0, 1]
+        if self.multiscale:
+            similarity = ms_ssim(fake, real, data_range=1.0, win_size=ssim_window(min(real.shape[-2:])))
+        else:
+            similarity = ssim(fake, real, data_range=1.0)
+        return self.weight * (1 - similarity)
+
+
 class ContentLoss(nn.Module):
     """The sum of its terms, each called as term(real, fake) on images in [-1, 1]; no terms: 0."""
 
@@ -83,9 +118,36 @@ def content_loss_by_name(name: str, config: LossConfig = LossConfig(),
     if name in ("vgg", "vggface"):
         terms.append(PerceptualLoss(load_published("vggface", config.vggface_layers, weights_dirs),
                                     config.vggface_weight))
-    if name == "l1":
+    if name == "auto":
+        raise ValueError("resolve 'auto' with choose_content_loss first")
+    if name in ("l1", "l1_ssim", "l1_msssim"):
         terms.append(PixelLoss(config.pixel_weight))
+    if name in ("l1_ssim", "l1_msssim"):
+        terms.append(StructuralLoss(config.structure_weight, multiscale=name == "l1_msssim"))
     return ContentLoss(terms)
+
+
+def vgg_weights_installed(weights_dirs: list[Path] | None = None) -> bool:
+    """Whether both of the paper's content networks can be loaded without a download."""
+    try:
+        for name in ("vgg19", "vggface"):
+            find_file(manifest_entry(name), weights_dirs)
+    except WeightsError:
+        return False
+    return True
+
+
+def choose_content_loss(name: str, weights_dirs: list[Path] | None = None) -> tuple[str, str]:
+    """(the content loss to use, a sentence saying which and why): `auto` is the paper's VGG
+    losses when their weight files are installed, the no-download L1 + MS-SSIM otherwise."""
+    if name not in CONTENT_LOSSES:
+        raise InputError(f"unknown content loss {name!r}; choose one of {', '.join(CONTENT_LOSSES)}")
+    if name != "auto":
+        return name, f"content loss: {name} (asked for)"
+    if vgg_weights_installed(weights_dirs):
+        return "vgg", "content loss: vgg (the paper's VGG19 + VGG-Face; their weight files are installed)"
+    return NO_DOWNLOAD_LOSS, (f"content loss: {NO_DOWNLOAD_LOSS} (L1 + 1 - MS-SSIM, needs no download; the paper's "
+                              "VGG losses need `python install.py --weights`)")
 
 
 def generator_adversarial_loss(fake_score: Tensor) -> Tensor:

@@ -110,7 +110,6 @@ class CredentialReport:
     """What a file's C2PA manifest claims, and whether it validates."""
 
     present: bool
-    state: str = ""  # C2PA validation state: Valid / Trusted / Invalid
     failures: tuple[str, ...] = ()  # failed validation codes, the signer's trust aside
     trusted_signer: bool = False
     signer: str = ""
@@ -142,13 +141,12 @@ def read_credentials(path: Path, trust_anchors: bytes | None = None) -> Credenti
     try:
         reader = c2pa.Reader.try_create(mime, data, None, c2pa.Context.from_dict(settings))
     except c2pa.C2paError as error:
-        return CredentialReport(True, "Invalid", (f"unreadable manifest: {error}",))
+        return CredentialReport(True, (f"unreadable manifest: {error}",))
     if reader is None:
         return CredentialReport(False)
     with reader:
         manifest = reader.get_active_manifest() or {}
         results = (reader.get_validation_results() or {}).get("activeManifest", {})
-        state = reader.get_validation_state() or ""
     codes = [item.get("code", "") for item in results.get("failure", [])]
     assertions = {a.get("label", ""): a.get("data", {}) for a in manifest.get("assertions", [])}
     actions = assertions.get("c2pa.actions.v2", assertions.get("c2pa.actions", {})).get("actions", [])
@@ -156,7 +154,7 @@ def read_credentials(path: Path, trust_anchors: bytes | None = None) -> Credenti
     signature = manifest.get("signature_info", {})
     generator = manifest.get("claim_generator_info", [{}])[0]
     return CredentialReport(
-        present=True, state=state, failures=tuple(code for code in codes if code != _UNTRUSTED),
+        present=True, failures=tuple(code for code in codes if code != _UNTRUSTED),
         trusted_signer=_UNTRUSTED not in codes,
         signer=", ".join(v for v in (signature.get("common_name"), signature.get("issuer")) if v),
         generator=" ".join(str(v) for v in (generator.get("name"), generator.get("version")) if v),

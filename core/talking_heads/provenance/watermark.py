@@ -4,10 +4,12 @@ frame is re-encoded or rescaled.
 The mark is the `invisible-watermark` package's DWT-DCT-SVD code: in the Haar approximation of the
 chroma, each 4x4 block's largest singular value is quantised to carry one bit. It is applied to a
 copy of the frame squeezed to a fixed working size, and only the change it makes is scaled back up
-and added to the frame. Embedding and reading are the package's arithmetic on all blocks at once (tests check
-them against the package's own encoder and decoder, which loop in Python and cost ~0.3 s a frame). Whatever size the frame is later shown at, squeezing it to the working size again finds
-the same blocks, so the mark survives rescaling. Each of the 32 payload bits is repeated in about
-thirty blocks; a frame is marked when nearly all bits agree with the payload.
+and added to the frame. Whatever size the frame is later shown at, squeezing it to the working
+size again finds the same blocks, so the mark survives rescaling (not cropping, which moves the
+blocks). Embedding and reading are the package's arithmetic on all blocks at once (tests check
+them against the package's own encoder and decoder, which loop in Python and cost ~0.3 s a
+frame). Each of the 32 payload bits is repeated in about thirty blocks scattered over the picture;
+a frame is marked when nearly all bits agree with the payload.
 """
 from __future__ import annotations
 
@@ -39,6 +41,27 @@ STEP = 48.0  # quantisation step of the singular values (the package's default: 
 _BLOCK = 4
 _CLIP_MARGIN = 4  # pixel values this close to 0 or 255 count as clipped
 MATCH_THRESHOLD = 29  # of 32 bits; an unmarked image passes by chance with p ~ 1e-6
+SEARCH_THRESHOLD = 30  # for each guessed crop (p ~ 1e-7 each, ~1e-5 over the whole search)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Where a picture sits in the frame that was marked: a crop keeping `kept` of each side,
+    its top-left corner at `start` (fractions of the marked frame's width and height)."""
+
+    kept: float = 1.0
+    start: tuple[float, float] = (0.0, 0.0)
+
+    def describe(self) -> str:
+        return f"in a crop keeping {self.kept:.1%} of each side"
+
+
+WHOLE = Framing()
+SEARCH_FRAMES = 3
+# Crops guessed when the whole frame does not read: 2.5% steps down to 75% kept, at either edge or
+# centred on each axis (the mark tolerates about a step's error in either).
+CROP_SEARCH = tuple(Framing(kept, (fx * (1 - kept), fy * (1 - kept)))
+                    for kept in np.arange(0.975, 0.74, -0.025) for fx in (0.0, 0.5, 1.0) for fy in (0.0, 0.5, 1.0))
 
 
 @dataclass(frozen=True)
@@ -47,28 +70,41 @@ class WatermarkReading:
 
     matching_bits: int  # payload bits read as written, of PAYLOAD_BITS.size
     frames: int  # frames read
+    framing: Framing = WHOLE  # where the marked frame was found (a guessed crop, or the whole)
 
     @property
     def found(self) -> bool:
-        return self.matching_bits >= MATCH_THRESHOLD
+        return self.matching_bits >= (MATCH_THRESHOLD if self.framing == WHOLE else SEARCH_THRESHOLD)
 
     def describe(self) -> str:
         share = f"{self.matching_bits}/{PAYLOAD_BITS.size} payload bits"
+        where = "" if self.framing == WHOLE else f", {self.framing.describe()}"
         if self.found:
-            return f"found: synthetic, made by Talking Heads (tool id {TOOL_ID.decode()}; {share}, {self.frames} frame(s))"
+            return (f"found: synthetic, made by Talking Heads (tool id {TOOL_ID.decode()}; {share}, "
+                    f"{self.frames} frame(s){where})")
         return f"not found ({share} match; {MATCH_THRESHOLD} needed, {self.frames} frame(s) read)"
 
 
-def _working_copy(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The image squeezed to the working size: its U channel (float32, S x S) and which of its
-    blocks can carry a bit (N,): not where the picture is clipped to black or white, since
-    the mark cannot push those pixels further (a white backdrop would read every bit as 0)."""
-    small = cv2.resize(image, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-    chroma = cv2.cvtColor(small, cv2.COLOR_RGB2YUV)[..., _CHANNEL].astype(np.float32)
-    clipped = ((small <= _CLIP_MARGIN) | (small >= 255 - _CLIP_MARGIN)).any(axis=-1).astype(np.float32)
+def _working_copy(image: np.ndarray, framing: Framing = WHOLE) -> tuple[np.ndarray, np.ndarray]:
+    """The image squeezed to the working size (placed where `framing` says it was in the marked
+    frame): its U channel (float32, S x S) and which of its blocks can carry a bit (N,): inside
+    the picture, and not where it is clipped to black or white, since the mark cannot push those
+    pixels further (a white backdrop would read every bit as 0)."""
     side = 2 * _BLOCK  # a block of the half-size approximation covers 8x8 pixels
-    share = clipped.reshape(WORK_SIZE // side, side, WORK_SIZE // side, side).mean(axis=(1, 3))
-    return chroma, share.reshape(-1) < 0.25
+    content = max(1, round(WORK_SIZE * framing.kept))
+    small = cv2.resize(image, (content, content), interpolation=cv2.INTER_AREA)
+    inside = np.ones((WORK_SIZE, WORK_SIZE), np.float32)
+    if framing != WHOLE:
+        scale = WORK_SIZE * framing.kept / content
+        place = np.array([[scale, 0, framing.start[0] * WORK_SIZE], [0, scale, framing.start[1] * WORK_SIZE]])
+        inside = cv2.warpAffine(np.ones(small.shape[:2], np.float32), place, (WORK_SIZE, WORK_SIZE),
+                                flags=cv2.INTER_NEAREST)
+        small = cv2.warpAffine(small, place, (WORK_SIZE, WORK_SIZE), flags=cv2.INTER_LINEAR)
+    chroma = cv2.cvtColor(small, cv2.COLOR_RGB2YUV)[..., _CHANNEL].astype(np.float32)
+    clipped = ((small <= _CLIP_MARGIN) | (small >= 255 - _CLIP_MARGIN)).any(axis=-1) | (inside < 1)
+    share = clipped.astype(np.float32).reshape(WORK_SIZE // side, side, WORK_SIZE // side, side).mean(axis=(1, 3))
+    outside = (inside < 1).reshape(WORK_SIZE // side, side, WORK_SIZE // side, side).any(axis=(1, 3))
+    return chroma, (share.reshape(-1) < 0.25) & ~outside.reshape(-1)
 
 
 def _blocks(approximation: np.ndarray) -> np.ndarray:
@@ -148,9 +184,9 @@ def block_votes(approximation: np.ndarray) -> np.ndarray:
     return (largest % STEP) > 0.5 * STEP
 
 
-def bit_scores(image: np.ndarray) -> np.ndarray:
+def bit_scores(image: np.ndarray, framing: Framing = WHOLE) -> np.ndarray:
     """(32,) float: the share of usable blocks that read each payload bit as 1 (0.5: no vote)."""
-    chroma, usable = _working_copy(image)
+    chroma, usable = _working_copy(image, framing)
     votes = block_votes(pywt.dwt2(chroma, "haar")[0])
     bit_of_block = scattered_bits(len(votes))
     ones = np.bincount(bit_of_block[usable], weights=votes[usable], minlength=PAYLOAD_BITS.size)
@@ -158,13 +194,21 @@ def bit_scores(image: np.ndarray) -> np.ndarray:
     return np.where(counts > 0, ones / np.maximum(counts, 1), 0.5).astype(np.float32)
 
 
-def detect(images: Iterable[np.ndarray]) -> WatermarkReading:
-    """Read the watermark from one or more frames (RGB uint8), averaging their votes."""
-    total, count = np.zeros(PAYLOAD_BITS.size, np.float32), 0
-    for image in images:
-        total += bit_scores(image)
-        count += 1
-    if count == 0:
+def detect(images: Iterable[np.ndarray], search_crops: bool = False) -> WatermarkReading:
+    """Read the watermark from one or more frames (RGB uint8), averaging their votes. With
+    `search_crops`, pictures that do not read whole are tried as crops of the marked frame that
+    kept its aspect (CROP_SEARCH: 81 guesses, each as costly as a read, on up to SEARCH_FRAMES
+    of the frames)."""
+    frames = list(images)
+    reading = _read(frames, WHOLE)
+    if reading.found or not search_crops or not frames:
+        return reading
+    sample = frames[:: max(1, len(frames) // SEARCH_FRAMES)][:SEARCH_FRAMES]
+    return max((_read(sample, framing) for framing in CROP_SEARCH), key=lambda r: r.matching_bits)
+
+
+def _read(frames: list[np.ndarray], framing: Framing) -> WatermarkReading:
+    if not frames:
         return WatermarkReading(0, 0)
-    bits = (total / count) > 0.5
-    return WatermarkReading(int((bits == PAYLOAD_BITS.astype(bool)).sum()), count)
+    average = np.mean([bit_scores(frame, framing) for frame in frames], axis=0)
+    return WatermarkReading(int(((average > 0.5) == PAYLOAD_BITS.astype(bool)).sum()), len(frames), framing)

@@ -1,8 +1,6 @@
 """Paste-back masks: where a rendered crop replaces the original picture, feathered at the edges."""
 from __future__ import annotations
 
-import functools
-
 import cv2
 import numpy as np
 
@@ -26,12 +24,3 @@ def face_mask(points: np.ndarray, size: int, grow: float = 0.04, feather: float 
     mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1, 2 * grow_px + 1)))
     sigma = max(0.5, feather * size / 2)
     return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), sigma)
-
-
-@functools.lru_cache(maxsize=8)
-def square_mask(size: int, feather: float = 0.08) -> np.ndarray:
-    """The whole crop, fading to nothing over `feather` x size at its border. (size, size) float32."""
-    ramp = np.clip(np.minimum(np.arange(size) + 0.5, size - np.arange(size) - 0.5) / (feather * size), 0, 1)
-    mask = np.outer(ramp, ramp).astype(np.float32)
-    mask.setflags(write=False)
-    return mask

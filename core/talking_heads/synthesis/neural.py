@@ -23,12 +23,14 @@ from talking_heads.devices import resolve_device, resolve_precision
 from talking_heads.errors import InputError, WeightsError
 from talking_heads.landmarks import draw_sketches
 from talking_heads.models import Embedder, Generator, ModelConfig
+from talking_heads.models.config import PRESETS, preset_name
 from talking_heads.synthesis import CHECKPOINT_VARIABLE, configured_checkpoint
 from talking_heads.synthesis.base import Person, Renderer, Shot
 from talking_heads.weights import load_checkpoint, load_state, save_checkpoint
 
 META_KIND = "meta"
 PERSON_KIND = "person"
+CUSTOM_PRESET = "custom"  # the configuration name of a person file whose architecture is no preset
 TRAIN_HINT = ("train one with `talking-heads train DATASET -o RUN` (see docs/training.md) and copy "
               "RUN/meta.safetensors and RUN/meta.json into the weights/ folder")
 
@@ -80,6 +82,20 @@ def fold_spectral_norm(generator: Generator) -> Generator:
     return load_state(plain, state, "generator").eval()
 
 
+def check_preset(path: str | Path, name: object, architecture: ModelConfig) -> None:
+    """A person file names the configuration it was made with (small, paper, tiny, or custom):
+    a name this version does not know, or one its architecture does not match, is a WeightsError."""
+    if name is None or name == CUSTOM_PRESET:
+        return
+    if name not in PRESETS:
+        raise WeightsError(f"{path}: the person file was made with the model configuration {name!r}, which this "
+                           f"Talking Heads does not know ({', '.join(PRESETS)}); update Talking Heads or make the "
+                           "person file again")
+    if preset_name(architecture) != name:
+        raise WeightsError(f"{path}: the person file says configuration {name!r} but its architecture is another; "
+                           "the file was edited or damaged: make it again")
+
+
 @torch.inference_mode()
 def embed_shots(embedder: Embedder, shots: list[Shot]) -> Tensor:
     """e (E,): the mean of the embedder's vectors of the shots (eval mode, float32)."""
@@ -125,7 +141,8 @@ class NeuralPerson(Person):
         """PATH.safetensors + PATH.json (kind "person")."""
         tensors = {"psi": self.psi, **{f"generator.{k}": v for k, v in self.generator.state_dict().items()}}
         config = {"kind": PERSON_KIND, "architecture": self.generator.config.to_dict(),
-                  "resolution": self.resolution, **self.details}
+                  "resolution": self.resolution, "config": preset_name(self.generator.config) or CUSTOM_PRESET,
+                  **self.details}
         return save_checkpoint(path, tensors, config)
 
     @classmethod
@@ -133,13 +150,15 @@ class NeuralPerson(Person):
         """A person file; clear WeightsErrors for a missing, corrupt or foreign file."""
         tensors, config = load_checkpoint(path, kind=PERSON_KIND)
         try:
-            generator = Generator(ModelConfig.from_dict(config["architecture"]))
+            architecture = ModelConfig.from_dict(config["architecture"])
         except (KeyError, TypeError, InputError) as error:
             raise WeightsError(f"{path}: the person file's architecture is unusable ({error})") from None
+        check_preset(path, config.get("config"), architecture)
+        generator = Generator(architecture)
         load_state(generator, split_prefix(tensors, "generator"), path)
         if "psi" not in tensors or tensors["psi"].shape != (generator.num_adain_params,):
             raise WeightsError(f"{path}: psi is missing or does not fit the generator; make the person file again")
-        own = ("kind", "architecture", "resolution", "format", "version")
+        own = ("kind", "architecture", "resolution", "format", "version")  # "config" stays in the details
         details = {key: value for key, value in config.items() if key not in own}
         return cls(generator.eval(), tensors["psi"], device, precision, details=details)
 

@@ -1,5 +1,5 @@
-"""The warp renderer's mesh: the 68 landmarks, a ring around the face that follows the head, and
-fixed points (a wider ring of anchors and the crop border) that hold the background still,
+"""The warp renderer's mesh: the 68 landmarks, points around the face that move with the whole
+head and fade into the background (`head_motion.py`), and fixed points on the crop border,
 triangulated once per person; and the per-frame lookup maps of a piecewise-affine warp.
 
 The mouth opening is a hole in the Delaunay triangulation, filled by the mouth's own triangles
@@ -15,39 +15,36 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from talking_heads.landmarks.face_model import MEAN_FACE
+from talking_heads.landmarks.face_model import MEAN_FACE, face_scale
 from talking_heads.landmarks.pose import apply_similarity, similarity
 from talking_heads.landmarks.topology import INNER_LIPS, NUM_POINTS, RIGID
+from talking_heads.synthesis.head_motion import HeadPoints
 from talking_heads.synthesis.jaws import mouth_triangles
 
 _UPPER_INNER, _LOWER_INNER, _UPPER_OUTER, _LOWER_OUTER = [61, 62, 63], [67, 66, 65], [50, 51, 52], [58, 57, 56]
-_RING_CENTRE, _RING_AXES = (0.0, 0.2), (0.95, 1.15)  # face units: an ellipse from forehead to under the chin
-_RING_BORDER_CLEARANCE = 0.08  # ring points nearer the crop border than this share of its side are left out
-_ANCHOR_BORDER_CLEARANCE = 0.04  # the same for anchors
-_RING_SLACK = 0.7  # share of the gap to the anchors that a ring point may move, so the ring never folds over them
-_RING_CLEARANCE = 1.12  # the ring stays at least this many times the face's reach from the face centre
 _SUBPIXEL_BITS = 4
 _SLIVER_SHARE = 0.2  # a triangle squeezed below this share of its source area is a sliver
 
 
 @dataclass(frozen=True)
 class MeshLayout:
-    """Where a person's mesh vertices are: the landmarks first, then the ring, the fixed points and
-    the mouth's seam copies (upper, then lower; see `jaws.py`)."""
+    """Where a person's mesh vertices are: the landmarks first, then the head's points around the
+    face, the fixed points on the crop border and the mouth's seam copies (upper, then lower;
+    see `jaws.py`)."""
 
-    ring: np.ndarray  # (R, 2) points around the face in crop pixels, following the head
-    slack: np.ndarray  # (R,) pixels each ring point may move: part of its distance to the anchors
-    fixed: np.ndarray  # (F, 2) anchors around the ring and points on the crop border; they never move
+    head: HeadPoints  # points around the face that move with the head (`head_motion.py`)
+    fixed: np.ndarray  # (F, 2) points on the crop border; they never move
 
     @property
     def first_seam(self) -> int:
         """Index of the first seam vertex."""
-        return NUM_POINTS + len(self.ring) + len(self.fixed)
+        return NUM_POINTS + len(self.head.points) + len(self.fixed)
 
-    def vertices(self, landmarks: np.ndarray, seams: np.ndarray, ring: np.ndarray | None = None) -> np.ndarray:
-        """landmarks (68, 2), seams (6, 2): the upper then the lower seam copy -> (V, 2) float32"""
-        ring = self.ring if ring is None else ring
-        return np.concatenate([landmarks, ring, self.fixed, seams]).astype(np.float32)
+    def vertices(self, landmarks: np.ndarray, seams: np.ndarray, head: np.ndarray | None = None) -> np.ndarray:
+        """landmarks (68, 2), seams (6, 2): the upper then the lower seam copy, head: the head
+        points' positions (N, 2), the source's by default -> (V, 2) float32"""
+        head = self.head.points if head is None else head
+        return np.concatenate([landmarks, head, self.fixed, seams]).astype(np.float32)
 
 
 def border_points(size: int, per_side: int) -> np.ndarray:
@@ -59,44 +56,12 @@ def border_points(size: int, per_side: int) -> np.ndarray:
     return np.concatenate(sides).astype(np.float32)
 
 
-def face_layout(landmarks: np.ndarray, size: int, *, ring_points: int, ring_scale: float, anchor_scale: float,
-                border_per_side: int) -> MeshLayout:
-    """The mesh's extra points for a face (68, 2) in a crop of `size` pixels: the ring on an ellipse
-    around the face (`ring_scale` times the default one), the anchors on the same ellipse
-    `anchor_scale` times larger, and the border; ring points and anchors too near the border to
-    be useful are left out."""
-    angles = np.linspace(0, 2 * np.pi, ring_points, endpoint=False) + np.pi / 2  # first point under the chin
-    unit = np.stack([np.cos(angles), np.sin(angles)], 1) * _RING_AXES * ring_scale
-    to_face = similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)])
-    ring = apply_similarity(*to_face, unit + _RING_CENTRE)
-    anchors = apply_similarity(*to_face, anchor_scale * unit + _RING_CENTRE)
-    kept = _inside(ring, size, _RING_BORDER_CLEARANCE)
-    slack = _RING_SLACK * np.linalg.norm(anchors - ring, axis=1)
-    fixed = np.concatenate([anchors[_inside(anchors, size, _ANCHOR_BORDER_CLEARANCE)],
-                            border_points(size, border_per_side)])
-    return MeshLayout(ring[kept].astype(np.float32), slack[kept].astype(np.float32), fixed.astype(np.float32))
-
-
-def _inside(points: np.ndarray, size: int, clearance: float) -> np.ndarray:
-    """Which points (N, 2) lie at least `clearance` times the crop side inside the crop."""
-    return ((points > clearance * size) & (points < (1 - clearance) * size - 1)).all(axis=1)
-
-
-def follow_head(layout: MeshLayout, source: np.ndarray, target: np.ndarray, size: int) -> np.ndarray:
-    """The ring for target landmarks (68, 2): moved with the head's similarity from the source,
-    pushed outwards wherever the face reaches too close to it (an open jaw, a turned cheek), and
-    held within its slack, so it neither folds over the face nor over the anchors. -> (R, 2)"""
-    moved = apply_similarity(*similarity(source[list(RIGID)], target[list(RIGID)]), layout.ring)
-    centre = target.mean(axis=0)
-    direction = moved - centre
-    distance = np.linalg.norm(direction, axis=1)
-    direction /= np.maximum(distance, 1e-6)[:, None]
-    reach = ((target - centre) @ direction.T).max(axis=0)  # (R,) how far the face extends each way
-    moved = centre + direction * np.maximum(distance, _RING_CLEARANCE * reach)[:, None]
-    shift = moved - layout.ring
-    length = np.linalg.norm(shift, axis=1, keepdims=True)
-    moved = layout.ring + shift * np.minimum(1.0, layout.slack[:, None] / np.maximum(length, 1e-6))
-    return np.clip(moved, 1.0, size - 2.0).astype(np.float32)
+def face_layout(landmarks: np.ndarray, size: int, *, spacing: float) -> MeshLayout:
+    """The mesh's extra points for a face (68, 2) in a crop of `size` pixels: the head's points
+    `spacing` face units apart and as many points on the crop border."""
+    head = HeadPoints.around(landmarks, size, spacing)
+    per_side = int(np.ceil(size / (spacing * float(face_scale(landmarks))))) + 1
+    return MeshLayout(head, border_points(size, per_side))
 
 
 def opened_mouth(landmarks: np.ndarray) -> np.ndarray:
@@ -111,12 +76,12 @@ def mesh_triangles(landmarks: np.ndarray, layout: MeshLayout, size: int) -> np.n
     """Triangles (N, 3) of vertex indices, in drawing order: the mouth's gap (6), then its two
     halves (12; the lips are drawn over them, so halves squeezed flat by closing lips leave no
     line of teeth), then a Delaunay triangulation of the mean face fitted onto these landmarks
-    (mouth opened), the ring and the fixed points, minus the mouth opening, ordered by how many
+    (mouth opened), the head's points and the fixed points, minus the mouth opening, ordered by how many
     landmarks they have (where an extreme pose folds the mesh, the face is drawn over the
     background, not under it)."""
     to_face = similarity(MEAN_FACE[list(RIGID), :2], landmarks[list(RIGID)])
     mean_on_face = opened_mouth(apply_similarity(*to_face, MEAN_FACE[:, :2]))
-    triangles = delaunay(np.concatenate([mean_on_face, layout.ring, layout.fixed]), size)
+    triangles = delaunay(np.concatenate([mean_on_face, layout.head.points, layout.fixed]), size)
     triangles = triangles[~np.isin(triangles, INNER_LIPS).all(axis=1)]
     on_face = (triangles < NUM_POINTS).sum(axis=1)
     gap, halves = mouth_triangles(layout.first_seam)
@@ -196,25 +161,33 @@ class WarpMaps:
     An `ExactPatch` is computed exactly at every pixel: where the mesh squeezes much of the source
     into a few pixels (lips closing over teeth), interpolating would smear what is squeezed."""
 
-    def __init__(self, size: int, step: int):
+    def __init__(self, size: int, step: int, window: tuple[int, int, int, int] | None = None):
+        """Maps for a crop of `size` pixels, only over `window` (x0, y0, x1, y1; the whole crop by
+        default), widened to whole steps."""
         self.size, self.step = size, step
-        centres = np.arange(size // step, dtype=np.float32) * step + (step - 1) / 2
-        self.grid_x, self.grid_y = np.meshgrid(centres, centres)  # (n, n) full-crop coordinates
-        self.full_x, self.full_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
+        x0, y0, x1, y1 = (0, 0, size, size) if window is None else window
+        x0, y0 = (max(0, v // step * step) for v in (x0, y0))
+        x1, y1 = (min(size, -(-v // step) * step) for v in (x1, y1))
+        self.window = (x0, y0, x1, y1)
+        columns = np.arange((x1 - x0) // step, dtype=np.float32) * step + (step - 1) / 2 + x0
+        rows = np.arange((y1 - y0) // step, dtype=np.float32) * step + (step - 1) / 2 + y0
+        self.grid_x, self.grid_y = np.meshgrid(columns, rows)  # (n, m) crop coordinates of the exact points
+        self.full_x, self.full_y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
 
     def build(self, target: np.ndarray, source: np.ndarray, triangles: np.ndarray,
               exact: ExactPatch | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """target, source (V, 2) vertices -> map_x, map_y (S, S) float32."""
+        """target, source (V, 2) vertices -> map_x, map_y (h, w) float32 over the window."""
         table = affine_table(target, source, triangles)
         order = drawing_order(target, source, triangles)
-        coarse_vertices = (target - (self.step - 1) / 2) / self.step
+        origin = np.array(self.window[:2], np.float32)
+        coarse_vertices = (target - origin - (self.step - 1) / 2) / self.step
         index_map = triangle_index_map(coarse_vertices, triangles[order], self.grid_x.shape, numbers=order + 1)
         map_x, map_y = _apply(table[index_map], self.grid_x, self.grid_y)
         if self.step == 1:
             return map_x, map_y
         map_x -= self.grid_x  # interpolate displacements, which are zero where nothing moves
         map_y -= self.grid_y
-        full = (self.size, self.size)
+        full = self.full_x.shape[::-1]
         map_x = cv2.resize(map_x, full, interpolation=cv2.INTER_LINEAR) + self.full_x
         map_y = cv2.resize(map_y, full, interpolation=cv2.INTER_LINEAR) + self.full_y
         if exact is not None:
@@ -227,15 +200,18 @@ class WarpMaps:
                table: np.ndarray, patch: ExactPatch) -> None:
         """Overwrite the maps inside the patch's box with the exact warp of its triangles (drawn in
         the order given), in place."""
-        x0, y0, x1, y1 = np.clip(patch.box, 0, self.size)
+        wx0, wy0, wx1, wy1 = self.window
+        x0, x1 = np.clip(patch.box[0::2], wx0, wx1)
+        y0, y1 = np.clip(patch.box[1::2], wy0, wy1)
         if x1 <= x0 or y1 <= y0:
             return
         index_map = triangle_index_map(target - np.array([x0, y0], np.float32), triangles[patch.triangles],
                                        (y1 - y0, x1 - x0), numbers=patch.triangles + 1)
         covered = index_map > 0
-        exact_x, exact_y = _apply(table[index_map], self.full_x[y0:y1, x0:x1], self.full_y[y0:y1, x0:x1])
-        np.copyto(map_x[y0:y1, x0:x1], exact_x, where=covered)
-        np.copyto(map_y[y0:y1, x0:x1], exact_y, where=covered)
+        inside = (slice(y0 - wy0, y1 - wy0), slice(x0 - wx0, x1 - wx0))  # the box in window pixels
+        exact_x, exact_y = _apply(table[index_map], self.full_x[inside], self.full_y[inside])
+        np.copyto(map_x[inside], exact_x, where=covered)
+        np.copyto(map_y[inside], exact_y, where=covered)
 
 
 def _apply(coefficients: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

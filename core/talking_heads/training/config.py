@@ -5,11 +5,12 @@ from dataclasses import dataclass, field, replace
 
 from talking_heads.errors import InputError
 from talking_heads.models import ModelConfig, OptimConfig
+from talking_heads.models.config import PRESETS
 from talking_heads.models.losses import LossConfig
 from talking_heads.options import Options
 
 VARIANTS = ("ff", "ft")
-MODEL_PRESETS = {"paper": ModelConfig, "tiny": ModelConfig.tiny}
+MODEL_PRESETS = PRESETS
 # Settings that may change when a run is resumed; all others are fixed by the run's start.
 RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "keep_checkpoints", "workers")
 
@@ -57,5 +58,5 @@ class TrainConfig(Options):
 
 def model_preset(name: str) -> ModelConfig:
     if name not in MODEL_PRESETS:
-        raise InputError(f"unknown model config {name!r}: use {' or '.join(MODEL_PRESETS)}")
+        raise InputError(f"unknown model config {name!r}: use {', '.join(MODEL_PRESETS)}")
     return MODEL_PRESETS[name]()

@@ -32,7 +32,7 @@ from talking_heads.weights import load_state
 class FinetuneConfig:
     steps: int = 40  # optimisation steps on the shots
     batch: int = 8  # shots per step (all of them when there are fewer)
-    content_loss: str = "vgg"  # as in meta-learning; see models.losses
+    content_loss: str = "auto"  # the paper's vgg when installed, else l1_msssim; see models.losses
     seed: int = 0  # which shots each step uses
     optim: OptimConfig = field(default_factory=OptimConfig)
 

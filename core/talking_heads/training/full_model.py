@@ -15,18 +15,20 @@ from torch import Tensor, nn
 
 from talking_heads.models import Discriminator, Embedder, Generator
 from talking_heads.errors import WeightsError
-from talking_heads.models.losses import (CONTENT_LOSSES, LossConfig, content_loss_by_name, discriminator_hinge_loss,
+from talking_heads.models.losses import (CONTENT_LOSSES, LossConfig, choose_content_loss, content_loss_by_name, discriminator_hinge_loss,
                                          embedding_match_loss, feature_matching_loss, generator_adversarial_loss)
 from talking_heads.training.episodes import Episodes
 
 
 def training_content_loss(losses: LossConfig) -> nn.Module:
-    """The content loss `losses.content`; without its weight files, an error that also names the
-    weight-free choices (training never silently falls back to another loss)."""
+    """The content loss `losses.content` (`auto` resolved by `choose_content_loss`); without its
+    weight files, an error that also names the weight-free choices (an explicitly named loss never
+    silently falls back to another)."""
+    name, _ = choose_content_loss(losses.content)
     try:
-        return content_loss_by_name(losses.content, losses)
+        return content_loss_by_name(name, losses)
     except WeightsError as error:
-        others = ", ".join(name for name in CONTENT_LOSSES if not name.startswith("vgg"))
+        others = ", ".join(name for name in CONTENT_LOSSES if not name.startswith("vgg") and name != "auto")
         raise WeightsError(f"{error}\nThe content loss {losses.content!r} needs it. To train without it, choose "
                            f"another content loss explicitly: --content-loss {others.replace(', ', ' or ')} "
                            "(not the paper's).") from None

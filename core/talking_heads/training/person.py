@@ -16,7 +16,7 @@ from talking_heads import media
 from talking_heads.errors import InputError, OutputError, WeightsError
 from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.detect import BACKENDS, LandmarkDetector
-from talking_heads.models.losses import CONTENT_LOSSES
+from talking_heads.models.losses import CONTENT_LOSSES, choose_content_loss
 from talking_heads.options import Options, check, option
 from talking_heads.pipeline import check_device, load_portrait
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
@@ -66,6 +66,7 @@ def make_person(job: PersonJob, progress: ProgressFn = no_progress, cancelled: C
     if job.finetune_steps == 0:
         person: NeuralPerson = renderer.prepare(shots)
     else:
+        log.info(choose_content_loss(job.content_loss)[1])
         config = FinetuneConfig(steps=job.finetune_steps, content_loss=job.content_loss)
         finetuner = Finetuner(renderer, shots, config, device=job.device)
         finetuner.run(progress=progress, cancelled=cancelled)

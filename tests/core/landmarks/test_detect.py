@@ -42,6 +42,7 @@ def test_several_faces_use_the_largest_and_say_so(portraits_dir, dlib_detector, 
 
 def test_auto_uses_dlib_without_fan_weights(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no MediaPipe model there either
     assert not fan_detector.weights_available()
     caplog.set_level("INFO")
     assert make_detector("auto").name == "dlib"

@@ -72,8 +72,9 @@ def test_smoothing_cuts_jitter_with_at_most_two_frames_of_lag(raw_d3):
 
 
 def test_smoothing_parameters_are_honoured(raw_d3):
-    gentle = smooth_landmarks(raw_d3.points, raw_d3.valid, raw_d3.fps, _uniform(OneEuroConfig(min_cutoff=5.0, beta=10.0)))
-    strong = smooth_landmarks(raw_d3.points, raw_d3.valid, raw_d3.fps, _uniform(OneEuroConfig(min_cutoff=0.3, beta=0.1)))
+    points, valid, fps = raw_d3.points, raw_d3.valid, raw_d3.fps
+    gentle = smooth_landmarks(points, valid, fps, _uniform(OneEuroConfig(min_cutoff=5.0, beta=10.0)))
+    strong = smooth_landmarks(points, valid, fps, _uniform(OneEuroConfig(min_cutoff=0.3, beta=0.1)))
     assert _jitter(strong) < _jitter(gentle) < _jitter(raw_d3.points)
     lips_gentle = smooth_landmarks(raw_d3.points, raw_d3.valid, raw_d3.fps,
                                    LandmarkSmoothing(lips_and_eyes=OneEuroConfig(min_cutoff=8.0, beta=30.0)))

@@ -10,7 +10,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from talking_heads.models import Generator
-from talking_heads.models.fused import FrozenConv, NarrowConv, Pointwise, SubpixelUpConv, pooled_conv
+from talking_heads.models.fused import (FrozenConv, NarrowConv, Pointwise, SubpixelUpConv, instance_norm_by_frame,
+                                        pooled_conv, relu_)
 
 
 @pytest.fixture
@@ -97,3 +98,20 @@ def test_bfloat16_copy_stays_close_to_float32(trained_like, images):
 def test_copy_refuses_psi_of_another_size(trained_like, images):
     with pytest.raises(ValueError, match=str(trained_like.num_adain_params)):
         trained_like.inference_copy()(images(1, 3, 64, 64), torch.zeros(1, 3))
+
+
+def test_bfloat16_relu_through_its_bits_equals_relu():
+    x = torch.tensor([-3.0, -1e-30, -0.0, 0.0, 1e-30, 2.5, float("-inf"), float("inf")]).bfloat16()
+    x = torch.cat([x, torch.randn(1000).bfloat16()])
+    expected = x.float().relu()
+    assert torch.equal(relu_(x.clone()).float(), expected)
+    cl = torch.randn(2, 8, 5, 5).bfloat16().contiguous(memory_format=torch.channels_last)
+    assert torch.equal(relu_(cl.clone()), cl.relu())
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_instance_norm_by_frame_equals_instance_norm(rows):
+    x = (torch.randn(3, 6, 4, 4) * 3 + 1).contiguous(memory_format=torch.channels_last)
+    scale, bias = torch.randn(rows, 6), torch.randn(rows, 6)
+    expected = F.instance_norm(x, eps=1e-5) * scale.expand(3, 6)[:, :, None, None] + bias.expand(3, 6)[:, :, None, None]
+    assert torch.allclose(instance_norm_by_frame(x, scale, bias), expected, atol=1e-5)

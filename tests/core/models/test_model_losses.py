@@ -168,3 +168,30 @@ def test_perceptual_term_is_weighted():
     real, fake = torch.zeros(1, 3, 8, 8), torch.full((1, 3, 8, 8), 0.3)
     one = losses.PerceptualLoss(network, 1.0)(real, fake)
     assert losses.PerceptualLoss(network, 0.01)(real, fake).item() == pytest.approx(0.01 * one.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("side", [64, 128])
+@pytest.mark.parametrize("name", ["l1_ssim", "l1_msssim"])
+def test_pixel_and_structure_losses_need_no_download(name, side):
+    loss = content_loss_by_name(name)
+    torch.manual_seed(0)
+    real = torch.rand(2, 3, side, side) * 2 - 1
+    assert loss(real, real).item() == pytest.approx(0.0, abs=1e-5)
+    noisy = (real + 0.2 * torch.randn_like(real)).clamp(-1, 1)
+    blurred = torch.nn.functional.avg_pool2d(real, 3, 1, 1)
+    l1 = content_loss_by_name("l1")
+    assert loss(real, noisy) > l1(real, noisy) > 0  # the structural term adds to the pixel term
+    assert loss(real, blurred).requires_grad is False and loss(real, blurred) > l1(real, blurred)
+
+
+def test_auto_is_the_papers_loss_only_when_its_weights_are_installed(tmp_path):
+    name, sentence = losses.choose_content_loss("auto", weights_dirs=[tmp_path])
+    assert name == "l1_msssim" and "needs no download" in sentence
+    for entry in (losses.manifest_entry("vgg19"), losses.manifest_entry("vggface")):
+        with open(tmp_path / entry.file, "wb") as stream:  # sparse files of the published sizes
+            stream.truncate(entry.size or 1)
+    name, sentence = losses.choose_content_loss("auto", weights_dirs=[tmp_path])
+    assert name == "vgg" and "installed" in sentence
+    assert losses.choose_content_loss("l1_ssim", weights_dirs=[tmp_path])[0] == "l1_ssim"
+    with pytest.raises(InputError, match="unknown content loss"):
+        losses.choose_content_loss("ssim")

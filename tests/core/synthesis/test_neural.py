@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from talking_heads import devices
 from talking_heads.errors import WeightsError
 from talking_heads.landmarks import draw_sketches, make_detector
 from talking_heads.models import ModelConfig
@@ -31,7 +32,7 @@ def shots(portraits_dir):
 
 @pytest.fixture(scope="module")
 def renderer(meta_checkpoint):
-    return NeuralRenderer(checkpoint=meta_checkpoint, device="cpu")
+    return NeuralRenderer(checkpoint=meta_checkpoint, device="cpu", precision="float32")
 
 
 def driver_landmarks(shots, count: int = 5) -> np.ndarray:
@@ -56,6 +57,16 @@ def test_feedforward_person_renders_what_the_generator_computes(renderer, shots)
     assert np.abs(alone.astype(int) - frames[:1]).max() <= 1
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bfloat16_on_cpus_that_compute_it(meta_checkpoint, shots, renderer, monkeypatch, native):
+    monkeypatch.setattr(devices, "cpu_has_native_bfloat16", lambda: native)
+    auto = NeuralRenderer(checkpoint=meta_checkpoint, device="cpu").prepare(shots)
+    assert auto.dtype is (torch.bfloat16 if native else torch.float32)
+    landmarks = driver_landmarks(shots)
+    difference = auto.render(landmarks).astype(float) - renderer.prepare(shots).render(landmarks)
+    assert np.sqrt((difference ** 2).mean()) < 2.0  # bfloat16 stays within a couple of 8-bit levels
+
+
 def test_identity_comes_from_the_shots(renderer, shots):
     landmarks = driver_landmarks(shots, 1)
     one, other = renderer.prepare(shots[:1]), renderer.prepare(shots[1:])
@@ -69,7 +80,7 @@ def test_person_file_round_trip(tmp_path, renderer, shots):
     assert config["kind"] == "person" and config["architecture"]["spectral_norm"] is False
     assert config["stage"] == "feed-forward" and config["shots"] == 2
     landmarks = driver_landmarks(shots)
-    loaded = NeuralRenderer(person_file=path, device="cpu")
+    loaded = NeuralRenderer(person_file=path, device="cpu", precision="float32")
     assert loaded.resolution == 64
     assert np.array_equal(loaded.prepare([]).render(landmarks), person.render(landmarks))
 
