@@ -7,6 +7,7 @@ through in batches, so memory does not grow with the driver's length.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
