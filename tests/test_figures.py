@@ -1,5 +1,4 @@
 """Every figure shown in README.md and docs/*.md is the one benchmarks recorded in docs/figures.json."""
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -8,11 +7,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def figures():
-    spec = importlib.util.spec_from_file_location("figures", ROOT / "benchmarks" / "figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def figures(module_at):
+    return module_at(ROOT / "benchmarks" / "figures.py", "figures")
 
 
 def test_the_docs_show_the_recorded_figures(figures):

@@ -6,24 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import importlib.util
-
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def _suite_conftest():
-    """tests/conftest.py itself (several conftest modules exist, so not by its module name)."""
-    spec = importlib.util.spec_from_file_location("suite_conftest", PROJECT / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_missing_footage_fails_instead_of_skipping(tmp_path):
+def test_missing_footage_fails_instead_of_skipping(tmp_path, module_at):
     with pytest.raises(pytest.fail.Exception, match="test footage not found"):
-        _suite_conftest()._require(tmp_path / "shared" / "data")
+        module_at(PROJECT / "tests" / "conftest.py", "suite_conftest")._require(tmp_path / "shared" / "data")
 
 
 def test_a_plain_run_shows_the_addon_tests_skipped_with_the_reason():

@@ -36,13 +36,14 @@ output = "renders/outro.mp4"
     return path
 
 
-def test_a_bad_shot_is_reported_and_the_others_finish(shot_list, tmp_path):
+def test_a_bad_shot_is_reported_and_the_others_finish(shot_list, tmp_path, portraits_dir, warp_crop_side):
     lines = []
     outcomes = run_shots(shot_list, report=lines.append)
     assert [(o.name, o.status) for o in outcomes] == [("intro", "done"), ("broken", "failed"), ("outro", "done")]
     assert "no_such_clip.mp4: no such file" in outcomes[1].detail
     assert media.count_finished_frames(tmp_path / "renders" / "intro") == 10
-    assert media.probe_video(tmp_path / "renders" / "outro.mp4").size == (256, 256)
+    side = warp_crop_side(portraits_dir / "s4.jpg")
+    assert media.probe_video(tmp_path / "renders" / "outro.mp4").size == (side, side)
     assert lines[0] == "[1/3] intro: rendering" and any(line.startswith("[2/3] broken: failed") for line in lines)
     table = summary_table(outcomes)
     assert "2 done, 0 skipped, 1 failed" in table

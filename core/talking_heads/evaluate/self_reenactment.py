@@ -2,9 +2,12 @@
 
 For each clip, T shots (1, 8, 32) taken evenly from its first part are the source; every
 evaluated held-out frame of its later part is rendered from its own landmarks and compared with
-the real frame, both cropped around those landmarks at the crop resolution.
+the real frame, both cropped around those landmarks at the crop resolution. A renderer that
+paints its whole crop (the warp) works as in the pipeline: in the first source frame's crop, at
+the picture's own size, its result then cut at the held-out face crop.
 
-Every clip also gets a row for the frozen renderer (the first source frame, unchanged), the floor
+Every clip also gets a row for the frozen renderer (the first source frame, unchanged, cut at
+each held-out face crop), the floor
 a renderer must beat: it does not depend on T, so it is measured once, at T = 1.
 
 Metrics: SSIM and PSNR; AKD, the mean distance between the landmarks dlib detects on the
@@ -14,6 +17,7 @@ renderer's frames per second.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -25,12 +29,12 @@ from skimage.metrics import structural_similarity
 
 from talking_heads import media
 from talking_heads.errors import InputError
-from talking_heads.landmarks import LandmarkTrack, crop_for_points, track_input
 from talking_heads.evaluate.metrics import describe
+from talking_heads.landmarks import CropTransform, LandmarkTrack, crop_for_points, track_input
 from talking_heads.landmarks.dlib_detector import DlibDetector
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis import RendererOptions, create_renderer
-from talking_heads.synthesis.base import Shot
+from talking_heads.synthesis.base import Person, Renderer, Shot
 
 SAME_PERSON_THRESHOLD = 0.6
 
@@ -72,12 +76,13 @@ class _RealFace:
 
 @dataclass
 class _ClipFrames:
-    """The crops a clip contributes: source shots and held-out real faces with their landmarks."""
+    """What a clip contributes: source frames, and held-out real faces with their landmarks."""
 
     name: str
-    shots: list[Shot]  # every candidate source frame, in order
+    sources: list[tuple[np.ndarray, np.ndarray]]  # every candidate source frame (H, W, 3), its (68, 2) landmarks
     real: list[_RealFace]
-    landmarks: np.ndarray  # (N, 68, 2) held-out landmarks in crop pixels (the renderers' input)
+    crops: list[CropTransform]  # the held-out frames' face crops, where they are compared
+    points: np.ndarray  # (N, 68, 2) held-out landmarks in frame pixels (the renderers' input)
     note: str
     heldout: np.ndarray  # (N,) frame numbers of the held-out frames
 
@@ -102,15 +107,41 @@ def _clip_frames(clip: Path, detector: DlibDetector, config: EvalConfig) -> _Cli
     track, _ = track_input(video, detector)
     source, heldout, note = _split(track, config)
     wanted = set(source.tolist()) | set(heldout.tolist())
-    crops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for index, frame in enumerate(video.frames(0, max(wanted) + 1 if wanted else 0)):
-        if index in wanted:
-            crop = crop_for_points(track.points[index], config.resolution)
-            crops[index] = (crop.crop(frame), crop.to_crop(track.points[index]))
-    shots = [Shot(*crops[i]) for i in source]
-    real = [_RealFace(crops[i][0], *describe(detector, crops[i][0])) for i in heldout]
-    landmarks = np.stack([crops[i][1] for i in heldout]) if len(heldout) else np.zeros((0, 68, 2), np.float32)
-    return _ClipFrames(clip.name, shots, real, landmarks, note, heldout)
+    frames = {index: frame for index, frame in enumerate(video.frames(0, max(wanted) + 1 if wanted else 0))
+              if index in wanted}
+    crops = [crop_for_points(track.points[i], config.resolution) for i in heldout]
+    real = [_RealFace(face, *describe(detector, face)) for face in (c.crop(frames[i]) for c, i in zip(crops, heldout))]
+    return _ClipFrames(clip.name, [(frames[i], track.points[i]) for i in source], real, crops,
+                       track.points[heldout], note, heldout)
+
+
+def _shots(renderer: Renderer, sources: list[tuple[np.ndarray, np.ndarray]]) -> tuple[CropTransform, list[Shot]]:
+    """The source frames cut out by the renderer's crop, as the pipeline cuts a portrait's shots
+    (every one at the first one's size); returns the first crop too."""
+    crops = [renderer.crop(points) for _, points in sources]
+    crops = [dataclasses.replace(crop, size=crops[0].size) for crop in crops]
+    return crops[0], [Shot(crop.crop(frame), crop.to_crop(points), crop.shown(frame.shape[:2]))
+                      for crop, (frame, points) in zip(crops, sources)]
+
+
+def _render(person: Person, source_crop: CropTransform, clip: _ClipFrames, config: EvalConfig) -> list[np.ndarray]:
+    """Every held-out frame rendered and cut at its face crop. A person that renders its whole
+    crop (the warp, the frozen source) renders in the first source frame's crop, as the pipeline
+    does; the others in each held-out face crop, at their own resolution."""
+    whole = person.covers_background
+    size = (config.resolution, config.resolution)
+    zoom = person.resolution / config.resolution  # a model of another resolution renders at its own
+    inputs = source_crop.to_crop(clip.points) if whole else \
+        np.stack([crop.to_crop(points) for crop, points in zip(clip.crops, clip.points)]) * zoom  # (N, 68, 2)
+    generated = []
+    for begin in range(0, len(inputs), config.batch_size):
+        generated.extend(person.render(inputs[begin:begin + config.batch_size]))  # (B, S, S, 3) each
+    if whole:  # source crop -> frame -> held-out face crop
+        to_frame = np.vstack([source_crop.inverse_matrix, [0, 0, 1]])
+        return [cv2.warpAffine(image, crop.matrix @ to_frame, size, flags=cv2.INTER_AREA,
+                               borderMode=cv2.BORDER_REPLICATE) for image, crop in zip(generated, clip.crops)]
+    return [cv2.resize(image, size, interpolation=cv2.INTER_CUBIC) if image.shape[0] != size[0] else image
+            for image in generated]
 
 
 def _evenly(items: list, count: int) -> list:
@@ -152,24 +183,19 @@ def check_not_trained_on(person: object, clip: _ClipFrames) -> None:
 
 def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config: EvalConfig,
                        options: RendererOptions, detector: DlibDetector) -> EvalRow:
-    used = min(shots, len(clip.shots))
+    used = min(shots, len(clip.sources))
     note = clip.note if used == shots else "; ".join(filter(None, [clip.note, f"only {used} source frames"]))
     if not clip.real or not used:
         nan = float("nan")
         return EvalRow(clip.name, renderer_name, used, 0, nan, nan, nan, 0, nan, 0.0, nan,
                        note or "no frames to evaluate")
     renderer = create_renderer(renderer_name, options)
-    person = renderer.prepare(_evenly(clip.shots, used))
+    source_crop, shots = _shots(renderer, _evenly(clip.sources, used))
+    person = renderer.prepare(shots)
     check_not_trained_on(person, clip)
-    zoom = renderer.resolution / config.resolution  # a model of another resolution renders at its own
     start = time.perf_counter()
-    generated = []
-    for begin in range(0, len(clip.landmarks), config.batch_size):
-        generated.extend(person.render(clip.landmarks[begin:begin + config.batch_size] * zoom))
+    generated = _render(person, source_crop, clip, config)
     fps = len(generated) / (time.perf_counter() - start)
-    if zoom != 1:  # compared at the evaluation resolution
-        size = (config.resolution, config.resolution)
-        generated = [cv2.resize(image, size, interpolation=cv2.INTER_CUBIC) for image in generated]
     return EvalRow(clip.name, renderer_name, used, len(generated), **_score(clip.real, generated, detector),
                    fps=fps, note=note)
 

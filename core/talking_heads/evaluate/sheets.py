@@ -16,9 +16,13 @@ HEAD = CropConfig(scale=2.2, shift_up=0.12)  # the face with its hair, ears and 
 
 
 def _tile(image: np.ndarray, points: np.ndarray | None, size: int, label: str = "") -> np.ndarray:
-    """The head of `image` cut with the box around `points` (the whole image, squeezed, without them)."""
-    tile = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA) if points is None else \
-        crop_for_points(points, size, HEAD).crop(image)
+    """The head of `image` cut with the box around `points` (the whole image, squeezed, without
+    them); what lies beyond the image is dark grey, so nothing made up is shown."""
+    if points is None:
+        tile = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+    else:
+        tile = cv2.warpAffine(image, crop_for_points(points, size, HEAD).matrix, (size, size), flags=cv2.INTER_AREA,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=(40, 40, 40))
     if label:
         cv2.putText(tile, label, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
         cv2.putText(tile, label, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from talking_heads.errors import InputError, NoFaceError
+from talking_heads.errors import InputError, NoFaceError, WeightsError
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,9 @@ def detect_largest_face(detector: LandmarkDetector, image: np.ndarray, name: str
 
 def make_detector(backend: str = "auto", device: str = "cpu") -> LandmarkDetector:
     """Build a detection backend. `auto` picks the first one whose model is already here:
-    mediapipe (Apache-2.0 model: fit for commercial work), then FAN, then dlib (embedded; its
-    model's training data exclude commercial use)."""
+    mediapipe (Apache-2.0 model: fit for commercial work), then FAN (when its weights are also
+    sound: a corrupt file gives a warning and dlib), then dlib (embedded; its model's training
+    data exclude commercial use)."""
     from talking_heads.landmarks import dlib_detector, fan_detector, mediapipe_detector
 
     if backend not in BACKENDS:
@@ -80,6 +81,12 @@ def make_detector(backend: str = "auto", device: str = "cpu") -> LandmarkDetecto
                        f"{fan_detector.weights_folder()}; dlib's model is not for commercial work, "
                        "--backend mediapipe downloads one that is"}[backend]
         log.info("landmarks: using the %s backend (%s)", backend, why)
+        if backend == "fan":
+            try:
+                return fan_detector.FanDetector(device=device)
+            except WeightsError as error:
+                log.warning("landmarks: the FAN backend cannot be used, using dlib instead: %s", error)
+                return dlib_detector.DlibDetector()
     if backend == "mediapipe":
         return mediapipe_detector.MediapipeDetector()
     if backend == "fan":

@@ -44,7 +44,8 @@ class Person(ABC):
 
 class Renderer(ABC):
     name: str
-    resolution: int  # side of the square crops it makes (the largest, for one that works at a picture's own size)
+    resolution: int  # side of the square face crops it renders (one whose `crop` works at the picture's own
+    # size, the warp, renders crops of any size and names the paper's 256 here)
 
     def crop(self, points: np.ndarray) -> CropTransform:
         """The crop of a picture whose face has landmarks (68, 2) in picture pixels, for its shot

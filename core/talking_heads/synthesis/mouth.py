@@ -18,7 +18,7 @@ its skin (ivory in a warm painting, grey in a black-and-white photo), or the por
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -29,6 +29,7 @@ from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.jaws import LOWER_LIP, UPPER_LIP, MouthSplit, down_axis
 
 _SUBPIXEL_BITS = 4
+_DETAIL_WIDTH = 160.0  # pixels from corner to corner at most at which the interior is painted
 _LUMINANCE = np.array([0.299, 0.587, 0.114], np.float32)
 _UPPER_CURVE, _LOWER_CURVE = (60, 61, 62, 63, 64), (60, 67, 66, 65, 64)  # the inner lips, corner to corner
 _INSIDE_CHROMA, _TONGUE_CHROMA = 1.6, 0.6  # colourfulness of the cavity and tongue relative to the lips
@@ -214,10 +215,22 @@ def _paint_mouth(frame: np.ndarray, outline: np.ndarray, palette: MouthPalette, 
         return
     local = (outline - low).astype(np.float32)  # (68, 2) in the patch
     shape = (int(high[1] - low[1]), int(high[0] - low[0]))
-    coverage = _soft_polygon(shape, _outline(local), feather)
-    layer = _interior(shape, local, palette, teeth, max(feather, 0.7))
-    lip_shadow = 0.7 + 0.3 * cv2.GaussianBlur(coverage, (0, 0), 2.5 * max(feather, 0.7))  # darker under the lips
+    # A large mouth (a full-resolution portrait) is painted at most _DETAIL_WIDTH pixels wide and
+    # scaled up: the interior is smooth, and its cost stays that of a small mouth.
+    shrink = max(1.0, float(np.linalg.norm(local[64] - local[60])) / _DETAIL_WIDTH)
+    small = (max(1, int(np.ceil(shape[0] / shrink))), max(1, int(np.ceil(shape[1] / shrink))))
+    factors = np.array([shape[1] / small[1], shape[0] / small[0]], np.float32)  # (x, y) pixels per painted pixel
+    small_local = (local + 0.5) / factors - 0.5
+    small_feather, small_teeth = feather / shrink, replace(teeth, upper=teeth.upper / shrink,
+                                                           upper_hidden=teeth.upper_hidden / shrink,
+                                                           lower=teeth.lower / shrink)
+    coverage = _soft_polygon(small, _outline(small_local), small_feather)
+    layer = _interior(small, small_local, palette, small_teeth, max(small_feather, 0.7))
+    lip_shadow = 0.7 + 0.3 * cv2.GaussianBlur(coverage, (0, 0), 2.5 * max(small_feather, 0.7))  # darker under the lips
     layer *= lip_shadow[..., None]
+    if small != shape:
+        layer = cv2.resize(layer, shape[::-1], interpolation=cv2.INTER_LINEAR)
+        coverage = cv2.resize(coverage, shape[::-1], interpolation=cv2.INTER_LINEAR)
     alpha = coverage * min(opacity, 1.0)
     patch = frame[low[1]:high[1], low[0]:high[0]].astype(np.float32)
     patch += alpha[..., None] * (layer - patch)

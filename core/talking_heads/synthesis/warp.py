@@ -31,6 +31,7 @@ from talking_heads.synthesis.jaws import MouthSplit, meet_crossed_lips
 from talking_heads.synthesis.mouth import MouthPalette, TeethSample, TeethSizes, paint_open_mouth
 from talking_heads.synthesis.triangulation import ExactPatch, MeshLayout, WarpMaps, face_layout, mesh_triangles
 
+FACE_CROP_SIZE = 256  # the paper's square face crop
 _MOUTH_BOX_MARGIN = 3  # pixels around the inner lips computed exactly
 _SMEAR_FREE_SQUEEZE = 1.0  # pixels the mouth's halves may be squeezed before the mouth is computed exactly
 
@@ -59,7 +60,9 @@ class WarpRenderer(Renderer):
         if config.max_resolution < 16 or config.max_resolution % 16:
             raise InputError(f"max_resolution must be a positive multiple of 16, got {config.max_resolution}")
         self.config = config
-        self.resolution = config.max_resolution
+        # The paper's crop size, for callers that cut square face crops themselves (the evaluation):
+        # the warp renders crops of any size, and its own crop is the head at the picture's size.
+        self.resolution = FACE_CROP_SIZE
 
     def crop(self, points: np.ndarray) -> CropTransform:
         """The whole moving head of a picture's face (68, 2), at the picture's own pixel size."""

@@ -23,7 +23,7 @@ def test_table_has_a_frozen_row_and_a_row_per_renderer_and_shot_count(rows):
     for row in rows:
         assert row.frames == 6
         assert 0.3 < row.ssim <= 1 and 12 < row.psnr < 60
-        assert row.akd < 15 and row.akd_missed < row.frames
+        assert row.akd_missed < row.frames and (row.renderer == "frozen" or row.akd < 15)
         assert 0 <= row.identity_distance < 1 and 0 <= row.identity_share <= 1 and row.fps > 0
     table = format_table(rows)
     assert "SSIM" in table and "d11.mp4" in table and "frozen" in table

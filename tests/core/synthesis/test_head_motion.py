@@ -3,24 +3,13 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
-from talking_heads import media
-from talking_heads.landmarks import detect_largest_face, make_detector
+from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.face_model import face_scale, rigid_centre
 from talking_heads.landmarks.motions import procedural_motion
 from talking_heads.landmarks.pose import HeadPose, apply_similarity, lift, project, rotation_matrix
 from talking_heads.pipeline import load_portrait, render_frames
-from talking_heads.synthesis.base import Shot
-from talking_heads.synthesis.warp import WarpConfig, WarpRenderer
-
-
-@pytest.fixture(scope="module")
-def head_shot(portraits_dir) -> Shot:
-    image = media.read_image(portraits_dir / "s42.jpg")
-    points = detect_largest_face(make_detector("dlib"), image).points
-    crop = WarpRenderer(WarpConfig(max_resolution=384)).crop(points)
-    return Shot(crop.crop(image), crop.to_crop(points))
+from talking_heads.synthesis.warp import WarpRenderer
 
 
 def _turned(points: np.ndarray, yaw: float = 0.0, pitch: float = 0.0) -> np.ndarray:

@@ -29,14 +29,6 @@ def shot(portraits_dir) -> Shot:
     return Shot(crop.crop(image), crop.to_crop(points))
 
 
-@pytest.fixture(scope="module")
-def head_shot(portraits_dir) -> Shot:
-    """The portrait cut out by the warp's own crop (the whole moving head), scaled to 384 pixels."""
-    image = media.read_image(portraits_dir / "s42.jpg")
-    points = detect_largest_face(make_detector("dlib"), image).points
-    crop = WarpRenderer(WarpConfig(max_resolution=384)).crop(points)
-    return Shot(crop.crop(image), crop.to_crop(points))
-
 
 def head_region(points: np.ndarray, size: int) -> np.ndarray:
     """(size, size) each pixel's elliptical radius in the head region of a face (68, 2): 1 on the
