@@ -14,7 +14,7 @@ import os
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from talking_heads.landmarks.motions import MOTIONS
 from talking_heads.landmarks.retarget import RetargetConfig
 from talking_heads.options import Options, check, option
 from talking_heads.provenance.signing import CERT_VARIABLE, KEY_VARIABLE, load_identity
-from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
+from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis import RENDERERS, RendererOptions, choose_renderer, create_renderer
 from talking_heads.synthesis.base import Person, Renderer, Shot
 from talking_heads.synthesis.masks import face_mask
@@ -196,13 +196,12 @@ def written_files(job: AnimateJob) -> dict[str, Path]:
 def _check_no_overwrite(job: AnimateJob) -> None:
     """No output may be an input or another output; a PNG-sequence folder may not hold an input's name."""
     inputs = {f"portrait {path}": path for path in job.sources}
-    for name in ("person", "checkpoint"):
-        if getattr(job, name) is not None:
-            inputs[f"--{name} {getattr(job, name)}"] = getattr(job, name)
     if not job.driver.startswith(MOTION_PREFIX):
         inputs[f"driver {job.driver}"] = Path(job.driver)
+    for name in ("person", "checkpoint", "signing_cert", "signing_key"):  # the other files it reads
+        if getattr(job, name) is not None:
+            inputs[f"--{name.replace('_', '-')} {getattr(job, name)}"] = getattr(job, name)
     outputs = written_files(job)
-    seen: dict[Path, str] = {}
     for option_name, path in outputs.items():
         for other_name, other in outputs.items():
             if other_name < option_name and _same_file(path, other):
@@ -269,10 +268,12 @@ def animate(job: AnimateJob, *, progress: ProgressFn = no_progress, cancelled: C
     key = (tuple(_file_identity(path) for path in job.sources), choice.name, _file_identity(job.person),
            _file_identity(job.checkpoint), job.device, job.precision, job.backend)
     portrait, person = (people or PersonCache()).get(key, prepare)
+    raise_if_cancelled(cancelled)  # a Ctrl-C while the portrait was read stops here, before the driver
     motion = driver_motion(spec, portrait.points, (portrait.image.shape[1], portrait.image.shape[0]),
                            detector=get_detector, retarget_config=job.retarget,
                            motion=MotionOptions(job.motion_duration, job.motion_intensity, job.fps or 25.0),
                            track_cache=job.track_cache, frames=job.frames, progress=progress, cancelled=cancelled)
+    raise_if_cancelled(cancelled)
     fps = job.fps or motion.fps
     points = resample(_frame_range(motion.points, job.frames, motion.first), motion.fps, fps)
     driver_points = resample(_frame_range(motion.driver_points, job.frames, motion.first), motion.fps, fps)

@@ -109,6 +109,11 @@ def load_checkpoint(path: str | Path, kind: str | None = None,
                     architecture: dict | None = None) -> tuple[dict[str, Tensor], dict]:
     """Read PATH.safetensors and PATH.json -> (tensors, config). Checks the kind and the
     architecture when given, and reports missing, corrupt or foreign files as WeightsError."""
+    given = Path(path)
+    if given.suffix not in SUFFIXES and given.is_file():
+        raise WeightsError(f"{given} is not a {'person file' if kind == 'person' else 'checkpoint'}: those are "
+                           "NAME.safetensors files (tensors) with NAME.json beside them, as `talking-heads person` "
+                           "and `talking-heads train` write them")
     tensor_path, json_path = checkpoint_paths(path)
     if not tensor_path.is_file():
         raise WeightsError(f"checkpoint {tensor_path} not found")
@@ -119,7 +124,17 @@ def load_checkpoint(path: str | Path, kind: str | None = None,
         tensors = load_file(str(tensor_path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise WeightsError(f"{tensor_path} is corrupt or truncated ({error}); copy or train it again") from error
+    _check_finite(tensors, tensor_path)
     return tensors, config
+
+
+def _check_finite(tensors: dict[str, Tensor], source: Path) -> None:
+    """Refuse NaN or infinite parameters: they would render black or garbage frames."""
+    broken = [name for name, tensor in tensors.items()
+              if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if broken:
+        raise WeightsError(f"{source} holds NaN or infinite values in {len(broken)} tensor(s) (first: {broken[0]}); "
+                           "the training that made it diverged: use an earlier checkpoint or train again")
 
 
 def load_state(module: nn.Module, tensors: dict[str, Tensor], source: str | Path) -> nn.Module:

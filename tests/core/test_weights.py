@@ -157,3 +157,30 @@ def test_install_weights_downloads_and_verifies_the_manifest_files(tmp_path):
     bad = write_manifest(tmp_path, source, sha256(b"tampered"), 999)
     with pytest.raises(install.InstallError, match="SHA-256"):
         install.install_weights(bad, tmp_path / "fresh")
+
+
+def test_nan_parameters_are_refused_when_loading(tmp_path, generator):
+    tensors = {name: value.clone() for name, value in generator.state_dict().items()}
+    next(value for value in tensors.values() if value.is_floating_point())[0] = float("nan")
+    base = tmp_path / "diverged"
+    save_checkpoint(base, tensors, {"kind": "generator", "architecture": TINY.to_dict()})
+    with pytest.raises(WeightsError, match="NaN or infinite values in 1 tensor"):
+        load_checkpoint(base)
+
+
+def test_a_file_that_is_not_a_person_file_says_so(tmp_path, portraits_dir):
+    from talking_heads.synthesis.neural import NeuralPerson
+
+    with pytest.raises(WeightsError, match="s42.jpg is not a person file: those are NAME.safetensors"):
+        NeuralPerson.load(portraits_dir / "s42.jpg")
+
+
+def test_an_absurd_architecture_is_refused_before_any_network_is_allocated(tmp_path, monkeypatch):
+    from talking_heads.synthesis import neural
+
+    base = tmp_path / "huge"
+    architecture = {**TINY.to_dict(), "base_channels": 300_000, "max_channels": 300_000}
+    save_checkpoint(base, {"psi": torch.zeros(4)}, {"kind": "person", "architecture": architecture})
+    monkeypatch.setattr(neural, "Generator", lambda config: pytest.fail("a network was allocated"))
+    with pytest.raises(WeightsError, match="architecture is unusable.*channels at most 4096"):
+        neural.NeuralPerson.load(base)

@@ -23,6 +23,8 @@ from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_pro
 
 log = logging.getLogger(__name__)
 
+MAX_TRACK_FPS = 1000.0  # a track's frame rate above this is a corrupt file, not a camera
+
 
 @dataclass
 class LandmarkTrack:
@@ -41,9 +43,13 @@ class LandmarkTrack:
             raise InputError(f"valid mask has shape {self.valid.shape}, expected ({len(self.points)},)")
         if not np.isfinite(self.points).all():
             raise InputError("landmark points contain NaN or infinite values")
-        if not (self.fps > 0):
-            raise InputError(f"frame rate must be positive, got {self.fps}")
-        self.size = (int(self.size[0]), int(self.size[1]))
+        if not (0 < self.fps <= MAX_TRACK_FPS):
+            raise InputError(f"frame rate must be above 0 and at most {MAX_TRACK_FPS:g} fps, got {self.fps}")
+        size = np.asarray(self.size)
+        if size.shape != (2,) or not np.issubdtype(size.dtype, np.number) or not (size >= 1).all() \
+                or not (size <= 100_000).all():
+            raise InputError(f"size must be (width, height) in pixels, got {self.size!r}")
+        self.size = (int(size[0]), int(size[1]))
 
     def __len__(self) -> int:
         return len(self.points)
@@ -71,9 +77,9 @@ class LandmarkTrack:
                 missing = {"points", "valid", "size", "fps"} - set(data.files)
                 if missing:
                     raise InputError(f"{path}: not a landmark track, it lacks {', '.join(sorted(missing))}")
-                return cls(points=data["points"], valid=data["valid"], size=tuple(data["size"].tolist()),
-                           fps=float(data["fps"]), source=str(data["source"]) if "source" in data.files else "")
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+                return cls(points=data["points"], valid=data["valid"], size=data["size"], fps=float(data["fps"]),
+                           source=str(data["source"]) if "source" in data.files else "")
+        except (zipfile.BadZipFile, ValueError, TypeError, OSError, EOFError) as error:
             raise InputError(f"{path}: not a readable landmark track file ({error})") from None
         except InputError as error:
             if str(error).startswith(str(path)):

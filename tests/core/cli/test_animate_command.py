@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from talking_heads import media
 from talking_heads.cli import main
 
@@ -44,3 +46,22 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, portraits_dir):
     assert not list(folder.glob(".*partial*")), "a half-written frame was left behind"
     assert subprocess.run(command, capture_output=True, text=True).returncode == 0
     assert media.count_finished_frames(folder) == 300
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--fps", "-1"], "argument --fps: must be above 0, got -1"),
+    (["--fps", "0"], "argument --fps: must be above 0, got 0"),
+    (["--fps", "nan"], "argument --fps: must be a finite number, got nan"),
+    (["--fps", "inf"], "argument --fps: must be a finite number, got inf"),
+    (["--fps", "1e9"], "argument --fps: must be at most 240"),
+    (["--duration", "1e12"], "argument --duration: must be at most 600"),
+    (["--expression", "nan"], "argument --expression: must be a finite number"),
+    (["--batch", "0"], "argument --batch: must be at least 1"),
+    (["--frames", "9:3"], "argument --frames: frame range 9:3 is empty"),
+    (["--device", "gpu"], "argument --device: unknown device 'gpu'"),
+])
+def test_numeric_and_choice_options_are_checked_before_any_work(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as stop:
+        main(["animate", "--source", "face.jpg", "--driver", "motion:talk", "-o", str(tmp_path / "out"), *argv])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

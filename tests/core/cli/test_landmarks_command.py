@@ -87,7 +87,8 @@ def test_bad_inputs_get_a_clear_error_and_leave_no_track(tmp_path, clips_dir, ca
 def test_unwritable_output_is_refused_before_any_work(tmp_path, clips_dir, capsys):
     assert main(["-q", "landmarks", str(clips_dir / "d6.mp4"), "-o", str(tmp_path / "nowhere" / "t.npz")]) == 1
     assert "does not exist" in capsys.readouterr().err
-    assert main(["-q", "landmarks", str(clips_dir / "d6.mp4"), "-o", str(tmp_path / "t.txt")]) == 1
+    with pytest.raises(SystemExit):  # a usage error, as every option's own check
+        main(["-q", "landmarks", str(clips_dir / "d6.mp4"), "-o", str(tmp_path / "t.txt")])
     assert ".npz" in capsys.readouterr().err
 
 
@@ -96,3 +97,23 @@ def test_console_script_prints_errors_without_traceback(tmp_path):
                              "-o", str(tmp_path / "t.npz")], capture_output=True, text=True)
     assert result.returncode == 1
     assert "nope.jpg: no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-o", "track.txt"], "argument -o/--output: a track file ends in .npz"),
+    (["-o", "t.npz", "--fps", "nan"], "argument --fps: must be a finite number"),
+    (["-o", "t.npz", "--fps", "0"], "argument --fps: must be above 0"),
+    (["-o", "t.npz", "--beta", "-1"], "argument --beta: must be at least 0"),
+])
+def test_options_are_checked_before_any_work(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as stop:
+        main(["landmarks", str(tmp_path / "clip.mp4"), *argv])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_preview_may_not_overwrite_the_input(tmp_path, clips_dir, capsys):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes((clips_dir / "d0.mp4").read_bytes())
+    before = clip.read_bytes()
+    assert main(["-q", "landmarks", str(clip), "-o", str(tmp_path / "t.npz"), "--preview", str(clip)]) == 1
+    assert "would overwrite the input" in capsys.readouterr().err and clip.read_bytes() == before

@@ -145,3 +145,19 @@ def test_track_validation():
         LandmarkTrack(np.zeros((4, 5, 2)), np.ones(4, bool), (64, 64), 25.0)
     with pytest.raises(InputError, match="NaN"):
         LandmarkTrack(np.full((1, 68, 2), np.nan), np.ones(1, bool), (64, 64), 25.0)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"size": np.int32(512)}, "size must be"),
+    ({"size": np.array([512, 0])}, "size must be"),
+    ({"fps": np.float64(1e9)}, "at most 1000 fps"),
+    ({"fps": np.float64("nan")}, "frame rate must be above 0"),
+    ({"fps": np.array([25.0, 30.0])}, "not a readable landmark track"),
+])
+def test_corrupt_track_files_are_refused_naming_the_file(tmp_path, change, message):
+    fields = {"points": np.zeros((3, 68, 2), np.float32), "valid": np.ones(3, bool),
+              "size": np.array([512, 512], np.int32), "fps": np.float64(25), **change}
+    path = tmp_path / "bad.npz"
+    np.savez(path, **fields)
+    with pytest.raises(InputError, match=f"bad.npz: .*{message}"):
+        LandmarkTrack.load(path)

@@ -17,6 +17,7 @@ import torch
 import talking_heads
 from talking_heads.errors import Cancelled, InputError, OutputError, WeightsError
 from talking_heads.models import ModelConfig
+from talking_heads.models.losses import LossConfig
 from talking_heads.training import checkpoints
 from talking_heads.training.dataset import load_dataset
 from talking_heads.training.trainer import Run, train
@@ -55,6 +56,8 @@ def test_run_folder(uninterrupted):
     assert (uninterrupted / "samples" / "step_00000004.png").is_file()
     config = json.loads((uninterrupted / "config.json").read_text())
     assert ModelConfig.from_dict(config["model"]) == TINY and config["videos"] == ["d0", "d11", "d12"]
+    losses = LossConfig.from_dict(config["losses"])  # the run's loss settings, weights included
+    assert losses == tiny_train_config().losses and losses.content == tiny_train_config().content_loss
 
 
 def test_checkpoint_round_trip(uninterrupted, tiny_dataset, cpu_process):
