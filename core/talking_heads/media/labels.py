@@ -54,6 +54,12 @@ class SyntheticLabel:
         """The frame (uint8 HxWx3 RGB) as it is written: watermarked unless that was turned off."""
         return watermark.embed(frame) if self.watermark else frame
 
+    @functools.cached_property
+    def identity(self) -> SigningIdentity:
+        """Who signs: the given identity, else the configured one, read once per label (a PNG
+        sequence seals every frame)."""
+        return self.signing or load_identity()
+
     def seal(self, path: Path, title: str) -> None:
         """Sign content credentials into the finished file `path`, to be named `title`."""
-        credentials.seal(path, title, self.generation, self.signing or load_identity())
+        credentials.seal(path, title, self.generation, self.identity)
