@@ -36,6 +36,7 @@ from talking_heads.landmarks.dlib_detector import DlibDetector  # noqa: E402
 from talking_heads.models.config import PRESETS  # noqa: E402
 from talking_heads.models.losses import content_loss_by_name  # noqa: E402
 from talking_heads.synthesis.base import Person, Shot  # noqa: E402
+from talking_heads.synthesis.frozen import FrozenPerson  # noqa: E402
 from talking_heads.synthesis.neural import NeuralPerson  # noqa: E402
 from talking_heads.synthesis.warp import WarpRenderer  # noqa: E402
 from talking_heads.training.footage import FootageFrames, load_footage  # noqa: E402
@@ -49,16 +50,6 @@ import figures  # noqa: E402  (benchmarks/figures.py)
 CLIPS = ROOT.parent / "shared" / "data" / "clips"
 EVAL_RESOLUTION = 256
 WARP_SHOTS = 8
-
-
-class FrozenPerson(Person):
-    """The floor: the source frame, unchanged, whatever the landmarks."""
-
-    def __init__(self, image: np.ndarray):
-        self.image = image
-
-    def render(self, landmarks: np.ndarray) -> np.ndarray:
-        return np.repeat(self.image[None], len(landmarks), axis=0)
 
 
 @dataclass(frozen=True)
