@@ -87,12 +87,12 @@ class Runtime:
         self._ensure_timer()
         return task
 
-    def finetune(self, context: bpy.types.Context, prepared: PreparedPerson) -> PersonTask:
-        """Start fine-tuning a person and saving its person file."""
+    def person(self, context: bpy.types.Context, prepared: PreparedPerson) -> PersonTask:
+        """Start making a person file: fine-tuning on portraits or training on footage (`prepared.command`)."""
         self._check_idle()
         client = self.worker(context)
         prepared.path.parent.mkdir(parents=True, exist_ok=True)
-        job_id, route = client.submit("person", job=prepared.job)
+        job_id, route = client.submit(prepared.command, job=prepared.job)
         task = PersonTask(job_id, route, prepared)
         self.tasks.append(task)
         self._ensure_timer()

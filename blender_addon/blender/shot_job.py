@@ -1,5 +1,5 @@
 """Turns a shot (its settings in the blend file) into a worker job (animate, or person: fine-tune
-the shot's person) and where its result goes.
+the shot's person on its portraits or train it on footage) and where its result goes.
 
 Everything is checked here, before anything changes: a bad shot raises UserError. The only
 things written are cache files: the rig's landmark track and copies of packed portraits.
@@ -43,9 +43,10 @@ class PreparedShot:
 class PreparedPerson:
     scene: str
     shot: str
-    job: dict[str, Any]  # the person job, as PersonJob.to_dict() writes it
+    job: dict[str, Any]  # the job, as PersonJob.to_dict() or FootageJob.to_dict() writes it
     path: Path  # the person file
-    steps: int
+    steps: int | None  # None: a time budget stops it
+    command: str = "person"  # the worker's command: person (fine-tune) or train_person (footage)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,15 @@ def person_path(shot: bpy.types.PropertyGroup) -> Path:
     default = f"{DEFAULT_OUTPUT}/people/{safe_name(shot.name)}{job_args.PERSON_SUFFIX}"
     return beside_blend_file(shot.finetune_output or default, "the person file",
                              "choose where it goes (Save as) in the Portrait panel")
+
+
+def saved_training(shot: bpy.types.PropertyGroup) -> bool:
+    """Whether a training run of the shot's person file was saved (Resume continues it)."""
+    try:
+        path = person_path(shot)
+    except UserError:  # an unsaved blend file: nothing saved beside it either
+        return False
+    return (job_args.training_folder(str(path)) / job_args.TRAINING_STATE).is_file()
 
 
 def cache_folder(folder: Path) -> Path:
@@ -232,3 +242,19 @@ def prepare_person(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy
     job = job_args.person_job(sources=sources, output=str(path), finetune_steps=shot.finetune_steps,
                               content_loss=shot.finetune_loss, device=compute(context).device)
     return PreparedPerson(scene.name, shot.name, job, path, shot.finetune_steps)
+
+
+def prepare_training(context: bpy.types.Context, scene: bpy.types.Scene, shot: bpy.types.PropertyGroup,
+                     resume: bool) -> PreparedPerson:
+    """The train_person job of the shot's footage, checked; UserError names the first problem."""
+    if not any(item.filepath for item in shot.footage):
+        job_args.check_footage([])
+    path = person_path(shot)
+    by_steps = shot.train_budget == "STEPS"
+    job = job_args.train_person_job(
+        footage=[absolute(item.filepath) for item in shot.footage if item.filepath], output=str(path),
+        config=None if shot.train_size == "AUTO" else shot.train_size, checkpoint=absolute(shot.train_checkpoint),
+        steps=shot.train_steps if by_steps else None, minutes=None if by_steps else shot.train_minutes,
+        span=(shot.train_first_frame, shot.train_stop_frame or None), content_loss=shot.finetune_loss,
+        device=compute(context).device, resume=resume)
+    return PreparedPerson(scene.name, shot.name, job, path, job["steps"], command="train_person")

@@ -9,7 +9,7 @@ from pathlib import Path
 import bpy
 
 from ..logic.frames import StripLayout, frames_after
-from ..logic.job_state import JobState, JobStatus, PersonState
+from ..logic.job_state import JobState, JobStatus, PersonState, TrainingState
 from ..logic.protocol import EXIT, Event
 from . import plate, texture
 from .shot_job import PreparedPerson, PreparedShot
@@ -141,11 +141,14 @@ class AnimateTask(JobTask):
 
 
 class PersonTask(JobTask):
-    """A person job: fine-tuning progress; once the person file is saved, the shot uses it."""
+    """A person job (fine-tune on the portraits, or train on footage): its progress; once the
+    person file is saved (by a train job, also when it was stopped), the shot uses it."""
+
+    STATES = {"person": PersonState, "train_person": TrainingState}  # by worker command
 
     def __init__(self, job_id: str, route: queue.Queue[Event], prepared: PreparedPerson):
-        super().__init__(job_id, route, PersonState(job_id, label=prepared.shot, total=prepared.steps),
-                         prepared.scene, prepared.shot)
+        state = self.STATES[prepared.command](job_id, label=prepared.shot, total=prepared.steps)
+        super().__init__(job_id, route, state, prepared.scene, prepared.shot)
         self.prepared = prepared
         self.note = ""
 
@@ -153,8 +156,8 @@ class PersonTask(JobTask):
         shot = self.shot()
         if shot is None:
             return
-        if self.state.status is JobStatus.DONE:
-            self.note = use_person_file(shot, self.state.result.get("output") or str(self.prepared.path))
+        if self.state.result.get("output"):  # only a done event has a result
+            self.note = use_person_file(shot, self.state.result["output"])
         self.show_status(shot)
 
     def outcome(self) -> str:

@@ -1,10 +1,12 @@
-"""The worker's `animate` and `person` jobs, built from plain values gathered from a shot.
+"""The worker's `animate`, `person` and `train_person` jobs, built from plain values gathered from a shot.
 
-The keys are those of the library's `AnimateJob.to_dict()` and `PersonJob.to_dict()`; the add-on
-never imports the library, so this module is where the two meet: its names, choices and defaults
-are copies of the library's declarations (talking_heads.pipeline.AnimateJob,
-talking_heads.training.person.PersonJob, RetargetConfig), and tests/core/test_addon_options.py
-checks that they stay equal. Every check here fails with a UserError that says what to do.
+The keys are those of the library's `AnimateJob.to_dict()`, `PersonJob.to_dict()` and
+`FootageJob.to_dict()`; the add-on never imports the library, so this module is where the two
+meet: its names, choices and defaults are copies of the library's declarations
+(talking_heads.pipeline.AnimateJob, talking_heads.training.person.PersonJob,
+talking_heads.training.person_model.FootageJob, RetargetConfig), and
+tests/core/test_addon_options.py checks that they stay equal. Every check here fails with a
+UserError that says what to do.
 """
 from __future__ import annotations
 
@@ -19,7 +21,11 @@ MOTIONS = ("talk", "nod", "shake", "blink", "smile", "idle")
 DEVICES = ("auto", "cuda", "mps", "cpu")
 PRECISIONS = ("auto", "float32", "float16", "bfloat16")
 CONTENT_LOSSES = ("auto", "vgg", "vgg19", "vggface", "l1", "l1_ssim", "l1_msssim", "none")  # the library's models.losses.CONTENT_LOSSES
+MODEL_SIZES = ("paper", "small", "tiny")  # the library's models.config.PRESETS
 PERSON_SUFFIX = ".safetensors"
+TRAINING_SUFFIX = ".training"  # PERSON.training/ beside the person file: training state and samples
+TRAINING_STATE = "state.safetensors"  # in it: what a resumed run continues
+MIN_SCRATCH_FRAMES = 100  # usable frames training from scratch needs (the library's person_model)
 
 
 @dataclass(frozen=True)
@@ -124,3 +130,59 @@ def person_job(*, sources: list[str], output: str, finetune_steps: int, content_
         raise UserError(f"unknown device {device!r}: check the add-on's preferences")
     return {"inputs": check_sources(sources), "output": check_person_file(output),
             "finetune_steps": int(finetune_steps), "content_loss": content_loss, "device": device}
+
+
+def training_folder(person: str) -> Path:
+    """PERSON.training/ beside the person file (the library's person_model.training_folder)."""
+    path = Path(person)
+    return path.with_name(path.stem + TRAINING_SUFFIX)
+
+
+def check_footage(footage: list[str]) -> list[str]:
+    if not footage:
+        raise UserError("no footage: add video files or image folders of the person to the footage list")
+    for path in footage:
+        if not Path(path).exists():
+            raise UserError(f"footage not found: {path}; choose an existing video file or image folder")
+    return [str(Path(path).resolve()) for path in footage]
+
+
+def check_resume(output: str, resume: bool) -> None:
+    """Resume needs a saved run; a new run must not overwrite one (both checked again by the library)."""
+    folder = training_folder(output)
+    saved = (folder / TRAINING_STATE).is_file()
+    if resume and not saved:
+        raise UserError(f"nothing to resume: {folder} holds no training run; train without Resume")
+    if saved and not resume:
+        raise UserError(f"{folder} holds an earlier training run of this person file: Resume continues it; "
+                        "to start again delete that folder, or choose another Save as")
+
+
+def train_person_job(*, footage: list[str], output: str, config: str | None = None, checkpoint: str = "",
+                     steps: int | None = None, minutes: float | None = None, span: tuple[int, int | None] = (0, None),
+                     content_loss: str = "auto", device: str = "auto", resume: bool = False) -> dict[str, Any]:
+    """The `job` object of a train_person command (a person model trained on footage); UserError on
+    anything the worker would refuse. `config` None: the checkpoint's, else the device's default."""
+    if config is not None and config not in MODEL_SIZES:
+        raise UserError(f"unknown model size {config!r}: choose one of {', '.join(MODEL_SIZES)}")
+    if checkpoint and not Path(checkpoint).is_file():
+        raise UserError(f"meta-learned checkpoint not found: {checkpoint}; choose an existing file or clear the "
+                        "field to train from scratch")
+    if steps is not None and steps < 1:
+        raise UserError(f"training needs at least 1 step, got {steps}")
+    if minutes is not None and not 0 < minutes < float("inf"):
+        raise UserError(f"the training time must be above 0 minutes, got {minutes:g}")
+    first, stop = span
+    if first < 0 or (stop is not None and stop <= first):
+        raise UserError(f"empty frame range {first}..{stop}: the last frame must come after the first "
+                        "(frame numbers of each video, from 0)")
+    if content_loss not in CONTENT_LOSSES:
+        raise UserError(f"unknown content loss {content_loss!r}: choose one of {', '.join(CONTENT_LOSSES)}")
+    if device not in DEVICES:
+        raise UserError(f"unknown device {device!r}: check the add-on's preferences")
+    inputs, person = check_footage(footage), check_person_file(output)
+    check_resume(person, resume)
+    return {"inputs": inputs, "output": person, "config": config,
+            "checkpoint": str(Path(checkpoint).resolve()) if checkpoint else None, "steps": steps,
+            "minutes": None if minutes is None else float(minutes), "span": [int(first), stop],
+            "content_loss": content_loss, "device": device, "resume": bool(resume)}

@@ -78,6 +78,70 @@ class PersonState(JobState):
         return "no person file was written"
 
 
+@dataclass
+class TrainingState(JobState):
+    """A train_person job: landmarks of the footage, then training steps with their losses and the
+    time left. A cancel after the first step saves the person file and its training state (the
+    worker's done event with `stopped`): the job ends CANCELLED, with the file saved."""
+
+    losses: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0  # training time of this run so far
+    budget_seconds: float | None = None
+    seconds_left: float | None = None
+
+    def apply(self, event: Event) -> None:
+        if self.finished:
+            return
+        super().apply(event)
+        if event.kind == "progress" and self.stage == "training":
+            self.losses = {str(k): float(v) for k, v in (event.get("losses") or {}).items()}
+            self.seconds = float(event.get("seconds", self.seconds))
+            self.budget_seconds = event.get("budget_seconds")
+            self.seconds_left = event.get("seconds_left")
+        if self.status is JobStatus.DONE and self.result.get("stopped"):
+            self.status = JobStatus.CANCELLED
+
+    @property
+    def fraction(self) -> float:
+        if self.status is JobStatus.DONE or self.stage != "training":
+            return super().fraction
+        by_steps = self.done / self.total if self.total else 0.0
+        by_time = self.seconds / self.budget_seconds if self.budget_seconds else 0.0
+        return min(1.0, max(by_steps, by_time))
+
+    def done_message(self) -> str:
+        result = self.result
+        saved = f"person file saved ({result.get('start', '?')} start, {result.get('steps', '?')} steps, " \
+                f"{result.get('frames', '?')} frames): {result.get('output', '?')}"
+        return f"stopped at step {result.get('steps', '?')}, Resume continues; {saved}" if result.get("stopped") \
+            else saved
+
+    def kept(self) -> str:
+        return "nothing new was saved (a run saved earlier stays: Resume continues it)"
+
+    def status_text(self) -> str:
+        if self.status is not JobStatus.RUNNING or self.stage != "training":
+            return super().status_text()
+        parts = [f"training step {self.done}" + (f"/{self.total}" if self.total else "")]
+        if self.losses:
+            name, value = ("content", self.losses["content"]) if "content" in self.losses \
+                else next(iter(self.losses.items()))
+            parts.append(f"{name} loss {value:.4f}")
+        if self.seconds_left is not None:
+            parts.append(f"{duration_text(self.seconds_left)} left")
+        return (f"{self.label}: " if self.label else "") + ", ".join(parts)
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as people say it: '45 s', '3 min 20 s', '2 h 5 min'."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
 def _on_progress(state: JobState, event: Event) -> None:
     state.stage = str(event.get("stage", state.stage))
     state.done = int(event.get("done", state.done))

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import bpy
 
-from . import (add_landmark_rig, animate, auto_bind, cancel, check_environment, person_finetune, portrait_add,
-               portrait_preview, portrait_remove, render_all_shots, shot_add, shot_remove)
+from . import (add_landmark_rig, animate, auto_bind, cancel, check_environment, footage_add, footage_remove,
+               person_finetune, person_train, portrait_add, portrait_preview, portrait_remove, render_all_shots,
+               shot_add, shot_remove)
 
-_MODULES = (add_landmark_rig, animate, auto_bind, cancel, check_environment, person_finetune, portrait_add,
-            portrait_preview, portrait_remove, render_all_shots, shot_add, shot_remove)
+_MODULES = (add_landmark_rig, animate, auto_bind, cancel, check_environment, footage_add, footage_remove,
+            person_finetune, person_train, portrait_add, portrait_preview, portrait_remove, render_all_shots,
+            shot_add, shot_remove)
 CLASSES = tuple(module.OPERATOR for module in _MODULES)
 
 

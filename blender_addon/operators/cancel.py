@@ -9,7 +9,8 @@ from .common import OperatorResult
 
 class THEADS_OT_cancel(bpy.types.Operator):
     """Stop the running job and the shots waiting after it; the frames written are kept
-    (a cancelled Fine-tune Person writes nothing)"""
+    (a cancelled Fine-tune Person writes nothing; a stopped Train Person from Footage saves what
+    it has learnt)"""
 
     bl_idname = "theads.cancel"
     bl_label = "Cancel"

@@ -26,7 +26,7 @@ class THEADS_OT_person_finetune(StartsJob, bpy.types.Operator):
         shot = shot_named(context, self.shot)
         RUNTIME.worker_python(context)  # fail early when the generator is not installed
         prepared = prepare_person(context, context.scene, shot)
-        return RUNTIME.finetune(context, prepared)
+        return RUNTIME.person(context, prepared)
 
 
 OPERATOR = THEADS_OT_person_finetune

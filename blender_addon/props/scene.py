@@ -6,7 +6,7 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        PointerProperty, StringProperty)
 
 from ..blender.compat import BLEND_RELATIVE_PATH
-from ..logic.job_args import CONTENT_LOSSES, MOTIONS
+from ..logic.job_args import CONTENT_LOSSES, MIN_SCRATCH_FRAMES, MODEL_SIZES, MOTIONS
 
 DRIVER_ITEMS = [("VIDEO", "Video clip", "The face in a video clip drives the portrait"),
                 ("RIG", "Face rig", "A landmark rig in the scene, seen through the scene camera"),
@@ -31,6 +31,13 @@ CONTENT_LOSS_NAMES = {"auto": ("Best available", "The paper's perceptual loss wh
                                                         "no extra weights"),
                       "none": ("None", "Adversarial and feature-matching losses only")}
 CONTENT_LOSS_ITEMS = [(name, *CONTENT_LOSS_NAMES[name]) for name in CONTENT_LOSSES]
+MODEL_SIZE_NAMES = {"paper": ("Paper", "The paper's 256x256 model: for a GPU"),
+                    "small": ("Small", "128x128 with fewer channels: learns at a useful speed on a CPU"),
+                    "tiny": ("Tiny", "64x64: trains in seconds, to try the workflow; not for final frames")}
+MODEL_SIZE_ITEMS = [("AUTO", "Auto", "Paper on a CUDA GPU, small on the CPU; with a meta-learned checkpoint, its size"),
+                    *((name, *MODEL_SIZE_NAMES[name]) for name in MODEL_SIZES)]
+BUDGET_ITEMS = [("MINUTES", "Minutes", "Train for a time: the run stops when it is up"),
+                ("STEPS", "Steps", "Train for a number of steps")]
 OUTPUT_ITEMS = [("PLATE", "Plate", "An image strip in the Video Sequence Editor"),
                 ("TEXTURE", "Texture", "An image-sequence texture on a material"),
                 ("BOTH", "Both", "A plate and a texture")]
@@ -45,6 +52,11 @@ class THeadsPortrait(bpy.types.PropertyGroup):
                              description="An image file of the person")
 
 
+class THeadsFootage(bpy.types.PropertyGroup):
+    filepath: StringProperty(name="Footage", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH,
+                             description="A video file of the person, or a folder of images of them")
+
+
 class THeadsShot(bpy.types.PropertyGroup):
     # name: the shot's name (PropertyGroup.name)
     portraits: CollectionProperty(type=THeadsPortrait)
@@ -54,10 +66,31 @@ class THeadsShot(bpy.types.PropertyGroup):
     finetune_steps: IntProperty(name="Steps", default=40, min=1, soft_max=1000,
                                 description="Fine-tuning steps on the portraits (the paper's FT)")
     finetune_loss: EnumProperty(name="Content loss", items=CONTENT_LOSS_ITEMS, default="auto",
-                                description="The content loss of fine-tuning")
+                                description="The content loss of fine-tuning and of training on footage")
     finetune_output: StringProperty(name="Save as", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH,
-                                    description="Where Fine-tune Person saves the person file (.safetensors); empty: "
-                                                "talking_heads/people/<shot name>.safetensors beside the blend file")
+                                    description="Where Fine-tune Person and Train Person from Footage save the person "
+                                                "file (.safetensors); empty: talking_heads/people/<shot name>"
+                                                ".safetensors beside the blend file")
+    footage: CollectionProperty(type=THeadsFootage)
+    active_footage: IntProperty()
+    train_size: EnumProperty(name="Model size", items=MODEL_SIZE_ITEMS, default="AUTO",
+                             description="The size of the person model trained on the footage")
+    train_budget: EnumProperty(name="Budget", items=BUDGET_ITEMS, default="MINUTES",
+                               description="What stops the training: a time or a number of steps")
+    train_minutes: FloatProperty(name="Minutes", default=30.0, min=0.01, soft_max=600.0,
+                                 description="Training time of this run (more is better; Esc stops early and saves)")
+    train_steps: IntProperty(name="Steps", default=2000, min=1, soft_max=100_000,
+                             description="Training steps in all, earlier runs of a resumed training included")
+    train_first_frame: IntProperty(name="First frame", default=0, min=0,
+                                   description="First frame of each video trained on (from 0)")
+    train_stop_frame: IntProperty(name="Stop frame", default=0, min=0,
+                                  description="Frame of each video where training data stops (not included); 0: "
+                                              "the video's end")
+    train_checkpoint: StringProperty(name="Start from", subtype="FILE_PATH", options=BLEND_RELATIVE_PATH,
+                                     description="A meta-learned checkpoint to fine-tune on the footage (a few "
+                                                 "frames are enough); empty: train from scratch, which needs at "
+                                                 f"least {MIN_SCRATCH_FRAMES} frames of the person (about four "
+                                                 "seconds)")
 
     driver: EnumProperty(name="Driver", items=DRIVER_ITEMS, default="MOTION")
     video_source: EnumProperty(name="Video", items=VIDEO_SOURCE_ITEMS, default="FILE")
@@ -126,4 +159,4 @@ def unique_name(name: str, taken: set[str]) -> str:
     return f"{name}.{index:03d}"
 
 
-CLASSES = (THeadsPortrait, THeadsShot, THeadsSceneSettings)
+CLASSES = (THeadsPortrait, THeadsFootage, THeadsShot, THeadsSceneSettings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from ..blender import compat
+from ..blender.shot_job import saved_training
 from ..operators.portrait_preview import PREVIEW_NAME
 from .environment import draw_environment
 
@@ -98,6 +99,36 @@ def _draw_finetune(layout: bpy.types.UILayout, shot: bpy.types.PropertyGroup) ->
     layout.operator("theads.person_finetune", icon="USER")
 
 
+class FootagePanel(ShotPanel):
+    """Train the shot's person model on footage of the person (Train Person from Footage)."""
+
+    bl_label = "Person from Footage"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout, shot = self.layout, _shot(context)
+        row = layout.row()
+        row.template_list("THEADS_UL_footage", "", shot, "footage", shot, "active_footage", rows=2)
+        column = row.column(align=True)
+        column.operator("theads.footage_add", text="", icon="ADD")
+        column.operator("theads.footage_remove", text="", icon="REMOVE")
+        if 0 <= shot.active_footage < len(shot.footage):
+            layout.prop(shot.footage[shot.active_footage], "filepath")
+        layout.prop(shot, "train_size")
+        row = layout.row(align=True)
+        row.prop(shot, "train_budget", text="")
+        row.prop(shot, "train_minutes" if shot.train_budget == "MINUTES" else "train_steps", text="")
+        row = layout.row(align=True)
+        row.prop(shot, "train_first_frame", text="From")
+        row.prop(shot, "train_stop_frame", text="To")
+        layout.prop(shot, "train_checkpoint")
+        layout.prop(shot, "finetune_loss")
+        layout.prop(shot, "finetune_output")
+        row = layout.row(align=True)
+        row.operator("theads.person_train", icon="USER").resume = False
+        if saved_training(shot):
+            row.operator("theads.person_train", text="Resume", icon="PLAY").resume = True
+
+
 class DriverPanel(ShotPanel):
     bl_label = "Driver"
     bl_options: set[str] = set()
@@ -187,7 +218,7 @@ def _space_panels(space: str, prefix: str) -> list[type]:
     main_id = f"THEADS_PT_{prefix}_main"
     common = {"bl_space_type": space, "bl_region_type": "UI", "bl_category": CATEGORY}
     classes: list[type] = [type(main_id, (MainPanel, bpy.types.Panel), {**common, "bl_idname": main_id})]
-    for base in (PortraitPanel, DriverPanel, RetargetPanel, OutputPanel):
+    for base in (PortraitPanel, FootagePanel, DriverPanel, RetargetPanel, OutputPanel):
         name = f"THEADS_PT_{prefix}_{base.bl_label.lower()}"
         classes.append(type(name, (base, bpy.types.Panel), {**common, "bl_idname": name, "bl_parent_id": main_id}))
     return classes

@@ -7,9 +7,13 @@ prepared persons, so a second render of the same portrait starts at once.
 Commands (each but quit with an "id" chosen by the caller):
     {"cmd": "animate", "id": ID, "job": {AnimateJob.to_dict()}}   queued; one job runs at a time
     {"cmd": "person", "id": ID, "job": {PersonJob.to_dict()}}     make (fine-tune) and save a person file
+    {"cmd": "train_person", "id": ID, "job": {FootageJob.to_dict()}}  train a person model on footage and save it;
+                                                                  `config` null: the checkpoint's, else
+                                                                  paper on a CUDA GPU and small elsewhere
     {"cmd": "landmarks", "id": ID, "image": PATH}                 68 landmarks of the largest face
     {"cmd": "cancel", "id": ID}                                   stop job ID (finished frames stay,
-                                                                  a cancelled person writes nothing);
+                                                                  a cancelled person writes nothing,
+                                                                  a cancelled train_person saves what it has);
                                                                   an error event when no job ID is
                                                                   queued or running
     {"cmd": "ping", "id": ID}                                     answered at once, even during a job
@@ -17,15 +21,20 @@ Commands (each but quit with an "id" chosen by the caller):
 Events, each with the id of the command it answers:
     {"event": "ready", "version": ..., "protocol": 1, "pid": ...}  once, at start
     {"event": "progress", "id": ID, "done": N, "total": N|null, "stage": "landmarks"|"render"|"fine-tuning"}
+    {"event": "progress", "id": ID, "done": STEP, "total": N|null, "stage": "training", "losses": {...},
+     "seconds": S, "budget_seconds": S|null, "seconds_left": S|null}    train_person, after training steps
     {"event": "frame", "id": ID, "index": N, "path": PATH|null}    after frame N (1-based) is written
     {"event": "done", "id": ID, "result": {...}}                   the command's result
     {"event": "error", "id": ID|null, "type": NAME, "message": TEXT, "frames": N}
-A cancelled job ends with an error of type "Cancelled"; every command with an id ends with
-exactly one done or error event. A malformed line gets an error event (id null when it had
-none) and the worker carries on.
+A cancelled job ends with an error of type "Cancelled", except a train_person that trained a
+step: it saves the person file and its training state (a job with "resume": true continues them)
+and ends with done, as a finished one does: {"output", "start", "steps", "frames", "seconds",
+"stopped"}. Every command with an id ends with exactly one done or error event. A malformed line
+gets an error event (id null when it had none) and the worker carries on.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -37,11 +46,14 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from talking_heads import __version__
 from talking_heads.errors import Cancelled, InputError, TalkingHeadsError
 from talking_heads.progress import CancelFn, ProgressFn
+
+if TYPE_CHECKING:  # imported where used: the worker starts before torch loads
+    from talking_heads.training.person_model import FootageJob, ReportFn, TrainStatus
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +153,7 @@ def preload() -> None:
 
     from talking_heads import pipeline  # noqa: F401
     from talking_heads.landmarks import dlib_detector, fan_detector  # noqa: F401
-    from talking_heads.training import person  # noqa: F401
+    from talking_heads.training import person, person_model  # noqa: F401
 
 
 class Worker:
@@ -309,6 +321,42 @@ class Worker:
         self.emit("done", job_id, result={"output": str(result.output), "stage": result.stage,
                                           "shots": result.shots, "finetune_steps": result.finetune_steps})
 
+    def _train_person(self, command: Command) -> None:
+        from talking_heads.pipeline import PersonCache
+        from talking_heads.training.person_model import FootageJob, train_person_model
+
+        job_id = str(command.job_id)
+        try:
+            job = with_default_config(FootageJob.from_dict(_job_fields(command)))
+            log.info("job %s: person model trained on %d input(s) -> %s", job_id, len(job.inputs), job.output)
+            result = train_person_model(job, progress=self._progress(job_id), report=self._training_report(job_id),
+                                        cancelled=self._cancel_check(job_id),
+                                        detector=self._detector if job.backend == "auto" else None)
+        except Exception as error:
+            self._failed(job_id, error, 0)
+            return
+        self.people = PersonCache()  # a kept person may come from the person file just replaced
+        self.emit("done", job_id, result={"output": str(result.output), "start": result.start, "steps": result.steps,
+                                          "frames": result.frames, "seconds": round(result.seconds, 1),
+                                          "stopped": result.stopped})
+
+    def _training_report(self, job_id: str) -> ReportFn:
+        """A report callback that sends throttled `progress` events of the training steps, with
+        the losses and the time left."""
+        throttle = Throttle()
+        first_step: list[int] = []  # the step this run started after (a resumed run starts late)
+
+        def report(status: TrainStatus) -> None:
+            if not first_step:
+                first_step.append(status.step - 1)
+            if throttle(status.step, status.total_steps, "training"):
+                self.emit("progress", job_id, done=status.step, total=status.total_steps, stage="training",
+                          losses=status.losses, seconds=round(status.seconds, 1),
+                          budget_seconds=status.budget_seconds,
+                          seconds_left=time_left(status, status.step - first_step[0]))
+
+        return report
+
     def _landmarks(self, command: Command) -> None:
         from talking_heads import media
         from talking_heads.landmarks import detect_largest_face, make_detector
@@ -367,19 +415,41 @@ def describe_environment() -> dict[str, Any]:
             "missing": missing}
 
 
+def with_default_config(job: FootageJob) -> FootageJob:
+    """A from-scratch job without a configuration gets the one for its device (models.config.default_preset)."""
+    if job.config is not None or job.checkpoint is not None:
+        return job
+    from talking_heads.devices import resolve_device
+    from talking_heads.models.config import default_preset
+
+    return dataclasses.replace(job, config=default_preset(resolve_device(job.device).type))
+
+
+def time_left(status: TrainStatus, steps_this_run: int) -> float | None:
+    """Seconds until the run stops: its time budget or its last step, whichever comes first
+    (the steps at this run's pace); None when neither bounds it."""
+    left = []
+    if status.budget_seconds is not None:
+        left.append(status.budget_seconds - status.seconds)
+    if status.total_steps is not None and steps_this_run > 0:
+        left.append((status.total_steps - status.step) * status.seconds / steps_this_run)
+    return round(max(0.0, min(left)), 1) if left else None
+
+
 def _job_fields(command: Command) -> dict[str, Any]:
     job = command.fields.get("job")
     if not isinstance(job, dict):
-        kind = {"animate": "AnimateJob", "person": "PersonJob"}[command.cmd]
+        kind = {"animate": "AnimateJob", "person": "PersonJob", "train_person": "FootageJob"}[command.cmd]
         raise InputError(f"the {command.cmd} command needs a \"job\" object ({kind}.to_dict())")
     return job
 
 
 HANDLERS: dict[str, Callable[[Worker, Command], bool]] = {
-    "animate": Worker._queue, "person": Worker._queue, "landmarks": Worker._queue, "cancel": Worker._cancel,
-    "ping": Worker._ping, "quit": Worker._quit,
+    "animate": Worker._queue, "person": Worker._queue, "train_person": Worker._queue, "landmarks": Worker._queue,
+    "cancel": Worker._cancel, "ping": Worker._ping, "quit": Worker._quit,
 }
 JOBS: dict[str, Callable[[Worker, Command], None]] = {"animate": Worker._animate, "person": Worker._person,
+                                                      "train_person": Worker._train_person,
                                                       "landmarks": Worker._landmarks}
 
 

@@ -25,10 +25,11 @@ class CheckingLayout:
         assert name in data.bl_rna.properties, f"{type(data).__name__} has no property {name!r}"
         self.drawn.append(name)
 
-    def operator(self, idname: str, **kwargs) -> None:
+    def operator(self, idname: str, **kwargs) -> types.SimpleNamespace:
         module, name = idname.split(".")
         assert getattr(getattr(bpy.ops, module), name).get_rna_type() is not None
-        self.drawn.append(idname)
+        self.drawn.append(idname + (f":{kwargs['text']}" if "text" in kwargs and kwargs["text"] else ""))
+        return types.SimpleNamespace()  # the operator's properties, set by the panel
 
     def template_list(self, list_type, list_id, data, prop, active_data, active_prop, **kwargs) -> None:
         assert hasattr(bpy.types, list_type) and prop in data.bl_rna.properties
@@ -66,7 +67,7 @@ def draw_all(context) -> list[str]:
 @pytest.mark.parametrize("driver", ["VIDEO", "RIG", "MOTION"])
 @pytest.mark.parametrize("output", ["PLATE", "BOTH"])
 def test_every_panel_draws_in_every_state(blank, driver, output):
-    assert len(PANELS) == 10 and {cls.bl_space_type for cls in PANELS} == {"SEQUENCE_EDITOR", "VIEW_3D"}
+    assert len(PANELS) == 12 and {cls.bl_space_type for cls in PANELS} == {"SEQUENCE_EDITOR", "VIEW_3D"}
     assert "theads.shot_add" in draw_all(bpy.context)  # no shot yet: the list and its + button
     bpy.ops.theads.shot_add()
     shot = blank.theads.active()
@@ -74,7 +75,9 @@ def test_every_panel_draws_in_every_state(blank, driver, output):
     shot.portraits.add().filepath = "face.jpg"
     drawn = draw_all(bpy.context)
     assert {"theads.animate", "expression", "renderer", "person_file", "theads.person_finetune", "finetune_steps",
-            "finetune_loss", "finetune_output", *CONSENT_LINES} <= set(drawn)
+            "finetune_loss", "finetune_output", *CONSENT_LINES, "THEADS_UL_footage", "theads.footage_add",
+            "train_size", "train_budget", "train_minutes", "train_first_frame", "train_stop_frame",
+            "train_checkpoint", "theads.person_train"} <= set(drawn)
     if driver == "VIDEO":
         shot.video_source = "STRIP"
         blank.sequence_editor_create()
@@ -110,3 +113,19 @@ def test_lists_preferences_and_status_bar_draw(blank, prefs):
     finally:
         bpy.context.window_manager.theads.busy = False
     assert bar.layout.drawn == ["progress"]
+
+
+def test_the_footage_panel_offers_resume_when_a_training_run_was_saved(blank, tmp_path):
+    bpy.ops.theads.shot_add()
+    shot = blank.theads.active()
+    shot.footage.add().filepath = str(tmp_path / "anna.mp4")
+    shot.train_budget, shot.finetune_output = "STEPS", str(tmp_path / "anna.safetensors")
+    drawn = draw_all(bpy.context)
+    assert "train_steps" in drawn and "train_minutes" not in drawn and "filepath" in drawn
+    assert "theads.person_train" in drawn and "theads.person_train:Resume" not in drawn
+    (tmp_path / "anna.training").mkdir()
+    (tmp_path / "anna.training" / "state.safetensors").write_bytes(b"saved by an earlier run")
+    assert "theads.person_train:Resume" in draw_all(bpy.context)
+    layout = CheckingLayout()
+    bpy.types.THEADS_UL_footage.draw_item(None, bpy.context, layout, None, shot.footage[0], 0, None, "", 0)
+    assert layout.drawn == ["anna.mp4"]

@@ -17,15 +17,19 @@ from PIL import Image
 
 from talking_heads import synthesis
 from talking_heads.models import Generator, ModelConfig
-from talking_heads.models.config import PRESETS
+from talking_heads.models.config import PRESETS, default_preset
 from talking_heads.models.losses import CONTENT_LOSSES
 from talking_heads.pipeline import AnimateJob
 from talking_heads.synthesis.neural import NeuralPerson
 from talking_heads.synthesis.warp import WarpRenderer
 from talking_heads.training.learners import initial_psi
 from talking_heads.training.meta import Networks
+from talking_heads.landmarks import make_detector
+from talking_heads.training import person_model
+from talking_heads.training.footage import load_footage
 from talking_heads.training.person import PersonJob, check_person_job
-from talking_heads.worker import EventWriter, Worker
+from talking_heads.training.person_model import FootageJob, TrainStatus
+from talking_heads.worker import EventWriter, Worker, time_left, with_default_config
 
 PROJECT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -300,6 +304,65 @@ def test_a_person_job_without_a_meta_checkpoint_says_how_to_get_one(session, per
     assert error["event"] == "error" and error["type"] == "WeightsError"
     assert "talking-heads train" in error["message"] and synthesis.CHECKPOINT_VARIABLE in error["message"]
     assert not (tmp_path / "anna.safetensors").exists()
+
+
+@pytest.fixture(scope="module")
+def footage(clips_dir):
+    """104 frames of a real clip at 64x64, read once for the module."""
+    return load_footage([clips_dir / "d11.mp4"], make_detector("dlib"), 64, (0, 104))
+
+
+@pytest.fixture
+def train_job(footage, clips_dir, tmp_path, one_thread, monkeypatch):
+    """A train_person job of a tiny model on the clip (its landmarks read once, by the fixture above)."""
+    monkeypatch.setattr(person_model, "load_footage", lambda *args, **kwargs: footage)
+
+    def make(**extra) -> dict:
+        return FootageJob(inputs=[clips_dir / "d11.mp4"], output=tmp_path / "anna.safetensors", config="tiny",
+                          content_loss="l1", device="cpu", **extra).to_dict()
+    return make
+
+
+def test_a_train_person_job_reports_its_losses_and_time_left_and_a_stop_saves_what_it_has(session, train_job,
+                                                                                             tmp_path):
+    session.send(cmd="train_person", id="t", job=train_job(steps=500))
+    progress = session.events.next("t", ("progress",))
+    while progress["stage"] != "training" or progress["done"] < 2:
+        progress = session.events.next("t", ("progress",))
+    assert progress["total"] == 500 and progress["losses"]["content"] > 0 and progress["budget_seconds"] is None
+    assert 0 < progress["seconds_left"] and progress["seconds"] > 0
+    session.send(cmd="cancel", id="t")
+    stopped = session.events.until_end("t")[-1]
+    assert stopped["event"] == "done" and stopped["result"]["stopped"] and stopped["result"]["start"] == "scratch"
+    steps = stopped["result"]["steps"]
+    assert NeuralPerson.load(tmp_path / "anna.safetensors").details["steps"] == steps >= 2
+
+    session.send(cmd="train_person", id="r", job=train_job(steps=steps + 2, resume=True))
+    resumed = session.events.until_end("r")
+    assert resumed[-1]["event"] == "done" and not resumed[-1]["result"]["stopped"], resumed[-1]
+    assert resumed[-1]["result"]["steps"] == steps + 2 and resumed[-1]["result"]["output"] == \
+        str(tmp_path / "anna.safetensors")
+    assert [event["done"] for event in resumed if event.get("stage") == "training"][-1] == steps + 2
+    session.send(cmd="train_person", id="again", job=train_job(steps=4))
+    refused = session.events.until_end("again")[-1]
+    assert refused["event"] == "error" and "holds an earlier training run" in refused["message"]
+
+
+def test_time_left_is_the_nearer_of_the_time_budget_and_the_last_step():
+    status = TrainStatus(step=30, total_steps=100, seconds=20.0, budget_seconds=None, losses={})
+    assert time_left(status, steps_this_run=10) == 140.0  # 70 steps at this run's 2 s a step
+    assert time_left(TrainStatus(30, 100, 20.0, 60.0, {}), 10) == 40.0
+    assert time_left(TrainStatus(30, None, 70.0, 60.0, {}), 10) == 0.0
+    assert time_left(TrainStatus(30, None, 20.0, None, {}), 10) is None
+
+
+def test_a_job_without_a_size_trains_the_size_for_its_device(tmp_path):
+    job = FootageJob(inputs=[tmp_path], output=tmp_path / "p.safetensors", device="cpu")
+    assert with_default_config(job).config == "small"
+    assert with_default_config(dataclasses.replace(job, config="tiny")).config == "tiny"
+    meta = dataclasses.replace(job, checkpoint=tmp_path / "meta.safetensors")
+    assert with_default_config(meta).config is None  # the checkpoint's
+    assert (default_preset("cuda"), default_preset("mps")) == ("paper", "small")
 
 
 def test_no_line_ends_the_worker_deeply_nested_json_included(session):

@@ -96,6 +96,12 @@ class ModelConfig(Options):
 PRESETS = {"paper": ModelConfig, "small": ModelConfig.small, "tiny": ModelConfig.tiny}  # --config names
 
 
+def default_preset(device_type: str) -> str:
+    """The configuration a person model trains with from scratch when none is chosen: the paper's
+    on a CUDA GPU, `small` (which learns at a useful speed there) on a CPU or an Apple GPU."""
+    return "paper" if device_type == "cuda" else "small"
+
+
 def preset_name(config: ModelConfig) -> str | None:
     """The name of the preset `config` is (spectral norm aside: person files fold it), or None."""
     for name, make in PRESETS.items():
