@@ -93,6 +93,21 @@ def runtime(addon):
     RUNTIME.shutdown()
 
 
+@pytest.fixture(scope="module")
+def one_thread_worker(runtime):
+    """Workers of a module that trains tiny models run on one thread: threads gain them nothing,
+    and on a busy CPU they make each training step many times slower."""
+    previous = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    runtime.stop_worker()  # the next job starts one with it
+    yield
+    if previous is None:
+        del os.environ["OMP_NUM_THREADS"]
+    else:
+        os.environ["OMP_NUM_THREADS"] = previous
+    runtime.stop_worker()
+
+
 @pytest.fixture
 def make_shot(blank, worker_python, runtime, portraits_dir, tmp_path):
     """A shot of the blank scene with a shared portrait, the warp renderer and a temporary output."""

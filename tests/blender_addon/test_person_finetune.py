@@ -31,21 +31,6 @@ def meta_checkpoint(tmp_path_factory, worker_python):
     return path.with_suffix(".safetensors")
 
 
-@pytest.fixture(scope="module")
-def one_thread_worker(runtime):
-    """Workers of this module run tiny models on one thread: threads gain them nothing, and on a
-    busy CPU they make each fine-tuning step many times slower."""
-    previous = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = "1"
-    runtime.stop_worker()  # the next job starts one with it
-    yield
-    if previous is None:
-        del os.environ["OMP_NUM_THREADS"]
-    else:
-        os.environ["OMP_NUM_THREADS"] = previous
-    runtime.stop_worker()
-
-
 @pytest.fixture
 def person_shot(make_shot, prefs, meta_checkpoint, one_thread_worker):
     """A shot with a shared portrait, 2 fine-tuning steps with the pixel loss, and the tiny checkpoint
