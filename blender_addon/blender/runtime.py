@@ -217,8 +217,9 @@ class Runtime:
             while self.tasks or self.pending:
                 if self.stop_requested and (self.pending or self.job is not None and not self.job.cancel_sent):
                     self.cancel()
+                running = self.job
                 self.tick()
-                task = self.job
+                task = self.job or running  # a job that ended in this tick shows its last progress (100%)
                 line = _progress_line(task.state) if task is not None else ""
                 if line and line != last:
                     report(line)

@@ -87,7 +87,7 @@ def person_path(shot: bpy.types.PropertyGroup) -> Path:
     """Where Fine-tune Person saves the shot's person file."""
     default = f"{DEFAULT_OUTPUT}/people/{safe_name(shot.name)}{job_args.PERSON_SUFFIX}"
     return beside_blend_file(shot.finetune_output or default, "the person file",
-                             "choose where it goes (Save as) in the Portrait panel")
+                             "choose where it goes (Save as, in the Portrait or Person from Footage panel)")
 
 
 def saved_training(shot: bpy.types.PropertyGroup) -> bool:

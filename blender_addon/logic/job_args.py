@@ -111,7 +111,7 @@ def check_person_file(path: str) -> str:
     """Where a person file is written: a full path ending in .safetensors, not a folder."""
     if not path or path.startswith("//") or not Path(path).is_absolute():
         raise UserError(f"the person file {path!r} is not a full path: save the blend file first (the default "
-                        "is beside it) or choose where the person file goes in the Portrait panel")
+                        "is beside it) or choose where the person file goes (Save as)")
     if Path(path).suffix != PERSON_SUFFIX:
         raise UserError(f"a person file ends in {PERSON_SUFFIX}, got {Path(path).name}: change its name")
     if Path(path).is_dir():

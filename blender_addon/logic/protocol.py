@@ -1,7 +1,8 @@
 """The worker's JSON-lines protocol, seen from the add-on: commands out, events in.
 
-One JSON object per line. Commands: animate, person, cancel, ping, landmarks, quit. Events: ready,
-progress, frame, done, error, each with the id of the command it answers (ready has none).
+One JSON object per line. Commands: animate, person, train_person, cancel, ping, landmarks, quit.
+Events: ready, progress, frame, done, error, each with the id of the command it answers (ready has
+none).
 The client adds one event of its own, `exit`, when the worker process ends.
 """
 from __future__ import annotations

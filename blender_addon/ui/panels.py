@@ -219,7 +219,7 @@ def _space_panels(space: str, prefix: str) -> list[type]:
     common = {"bl_space_type": space, "bl_region_type": "UI", "bl_category": CATEGORY}
     classes: list[type] = [type(main_id, (MainPanel, bpy.types.Panel), {**common, "bl_idname": main_id})]
     for base in (PortraitPanel, FootagePanel, DriverPanel, RetargetPanel, OutputPanel):
-        name = f"THEADS_PT_{prefix}_{base.bl_label.lower()}"
+        name = f"THEADS_PT_{prefix}_{base.bl_label.lower().replace(' ', '_')}"
         classes.append(type(name, (base, bpy.types.Panel), {**common, "bl_idname": name, "bl_parent_id": main_id}))
     return classes
 
