@@ -98,7 +98,7 @@ PRESETS = {"paper": ModelConfig, "small": ModelConfig.small, "tiny": ModelConfig
 
 def default_preset(device_type: str) -> str:
     """The configuration a person model trains with from scratch when none is chosen: the paper's
-    on a CUDA GPU, `small` (which learns at a useful speed there) on a CPU or an Apple GPU."""
+    on a CUDA GPU; elsewhere `small`, which learns at a useful speed on a CPU."""
     return "paper" if device_type == "cuda" else "small"
 
 
