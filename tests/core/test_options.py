@@ -112,6 +112,8 @@ def test_configs_round_trip_through_json(config):
 def test_configs_reject_wrong_types_by_name():
     with pytest.raises(InputError, match="optim.betas must be a list of 2 numbers"):
         TrainConfig.from_dict({"optim": {"betas": 0.5}})
+    with pytest.raises(InputError, match=r"optim.betas: Adam's betas must be in \[0, 1\)"):
+        TrainConfig.from_dict({"optim": {"betas": [0.5, 1.0]}})
     with pytest.raises(InputError, match="attention_resolutions.embedder must be a whole number"):
         ModelConfig.from_dict({"attention_resolutions": {"embedder": "32"}})
     with pytest.raises(InputError, match="unknown option stepz"):
