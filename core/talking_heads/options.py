@@ -8,7 +8,8 @@ dataclass, each declared once with its type, default, help and limits:
 Everything else is derived from that declaration:
 
     add_arguments(parser, Job)   argparse options: flags, defaults, help, the same checks
-    from_args(Job, args)         the job from parsed arguments
+    from_args(Job, args)         the job from parsed arguments; with `base=saved` (and add_arguments(...,
+                                 only_given=True)) `saved` changed by the flags the user gave: a resumed run
     Job.from_dict(data)          the strict reader of JSON (worker jobs, saved configurations)
     from_keys(Job, table)        the strict reader of flat keys named like the flags (a shot list)
     job.to_dict()                JSON values that from_dict reads back to an equal object
@@ -324,32 +325,40 @@ def from_keys(cls: type[T], table: dict, *, where: str = "") -> T:
     return _construct_nested(cls, _nest(values))
 
 
-def _construct_nested(cls: type[T], values: dict) -> T:
+def _construct_nested(cls: type[T], values: dict, base: Any = None) -> T:
+    """A `cls` from nested field values; fields not in `values` are `base`'s (None: the defaults)."""
     hints = _hints(cls)
     for name, value in list(values.items()):
         if isinstance(value, dict) and dataclasses.is_dataclass(hints[name]):
-            values[name] = _construct_nested(hints[name], value)
+            values[name] = _construct_nested(hints[name], value, None if base is None else getattr(base, name))
+    if base is not None:
+        values = {**{item.name: getattr(base, item.name) for item in dataclasses.fields(base) if item.init}, **values}
     return _construct(cls, values)
 
 
-def add_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: tuple[str, ...] = ()) -> None:
-    """argparse options of `cls`'s fields (their keys in `exclude` left out), checked as from_dict checks."""
+def add_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: tuple[str, ...] = (),
+                  only_given: bool = False) -> None:
+    """argparse options of `cls`'s fields (their keys in `exclude` left out), checked as from_dict checks.
+    `only_given`: a flag the user did not give is absent from the parsed arguments rather than set to
+    its default (its help still names the default), so that `from_args(..., base=...)` keeps base's value."""
     for flag in flags(cls):
         if flag.key not in exclude:
-            _add_argument(parser, flag)
+            _add_argument(parser, flag, only_given)
 
 
-def _add_argument(parser: argparse.ArgumentParser, flag: Flag) -> None:
+def _add_argument(parser: argparse.ArgumentParser, flag: Flag, only_given: bool) -> None:
     base, spec = _base(flag.hint), flag.spec
     required = flag.default is MISSING
+    default = argparse.SUPPRESS if only_given else None if required else flag.default
     shown = "" if required or flag.default is None or isinstance(flag.default, bool) or "default" in spec.help \
         else f" (default: {to_dict(flag.default)})"
     names = ([spec.short] if spec.short else []) + [f"--{flag.name}"]
     if base is bool:
         group = parser.add_mutually_exclusive_group()
-        group.add_argument(*names, dest=flag.key, action="store_true", default=flag.default,
+        group.add_argument(*names, dest=flag.key, action="store_true", default=default,
                            help=spec.help + ("" if flag.default is not True else " (default)"))
         group.add_argument(f"--{flag.negative_key.replace('_', '-')}", dest=flag.key, action="store_false",
+                           default=default,
                            help=argparse.SUPPRESS if flag.default is False else f"the opposite of --{flag.name}")
         return
     is_list = typing.get_origin(base) is list
@@ -359,8 +368,7 @@ def _add_argument(parser: argparse.ArgumentParser, flag: Flag) -> None:
     if spec.positional:
         parser.add_argument(flag.key, **kwargs)
         return
-    parser.add_argument(*names, dest=flag.key, required=required, default=None if required else flag.default,
-                        **kwargs)
+    parser.add_argument(*names, dest=flag.key, required=required, default=default, **kwargs)
 
 
 def _argument_type(hint: Any, spec: Spec, label: str) -> Callable[[str], Any]:
@@ -379,10 +387,11 @@ def _argument_type(hint: Any, spec: Spec, label: str) -> Callable[[str], Any]:
     return parse
 
 
-def from_args(cls: type[T], args: argparse.Namespace, **values: Any) -> T:
-    """A `cls` from parsed arguments (those add_arguments added) and `values` given by field name."""
+def from_args(cls: type[T], args: argparse.Namespace, *, base: T | None = None, **values: Any) -> T:
+    """A `cls` from parsed arguments (those add_arguments added) and `values` given by field name;
+    the fields that neither sets are `base`'s (None: the declared defaults)."""
     given = vars(args)
     flat = {flag.path: given[flag.key] for flag in flags(cls) if flag.key in given and flag.path[0] not in values}
     nested = _nest(flat)
     nested.update(values)
-    return _construct_nested(cls, nested)
+    return _construct_nested(cls, nested, base)

@@ -91,6 +91,19 @@ def test_flags_are_checked_as_json_is(capsys):
     assert "must be at least 1" in capsys.readouterr().err
 
 
+def test_flags_given_over_a_saved_object_change_only_those_fields():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Job, only_given=True)
+    saved = Job([Path("a.png")], rate=5.0, count=7, kind="b", inner=Inner(0.5, False))
+    args = parser.parse_args(["--path", "b.png", "--n", "3", "--strength", "2"])
+    assert vars(args) == {"path": [Path("b.png")], "n": 3, "strength": 2.0}
+    assert from_args(Job, args, base=saved) == Job([Path("b.png")], 5.0, 3, "b", Inner(2.0, False))
+    assert from_args(Job, args) == Job([Path("b.png")], count=3, inner=Inner(strength=2.0))  # no base: defaults
+    assert "(default: 3)" in parser.format_help()  # the help still names the declared default
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--n", "0"])  # and the flags are checked as without only_given
+
+
 @pytest.mark.parametrize("config", [ModelConfig.tiny(), OptimConfig(), LossConfig(), TrainConfig(), RetargetConfig()])
 def test_configs_round_trip_through_json(config):
     assert type(config).from_dict(json.loads(json.dumps(config.to_dict()))) == config
@@ -99,6 +112,8 @@ def test_configs_round_trip_through_json(config):
 def test_configs_reject_wrong_types_by_name():
     with pytest.raises(InputError, match="optim.betas must be a list of 2 numbers"):
         TrainConfig.from_dict({"optim": {"betas": 0.5}})
+    with pytest.raises(InputError, match=r"optim.betas: Adam's betas must be in \[0, 1\)"):
+        TrainConfig.from_dict({"optim": {"betas": [0.5, 1.0]}})
     with pytest.raises(InputError, match="attention_resolutions.embedder must be a whole number"):
         ModelConfig.from_dict({"attention_resolutions": {"embedder": "32"}})
     with pytest.raises(InputError, match="unknown option stepz"):

@@ -8,17 +8,12 @@ from pathlib import Path
 
 from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.detect import BACKENDS
-from talking_heads.models.config import MAX_RESOLUTION
 from talking_heads.options import Options, add_arguments, from_args, option
 from talking_heads.pipeline import check_device
 from talking_heads.progress import cancel_on_interrupt, progress_bar
 from talking_heads.training.prepare import PrepareConfig, prepare_dataset
 
 log = logging.getLogger(__name__)
-
-
-def _check_resolution(side: int) -> str | None:
-    return None if side & (side - 1) == 0 else f"the crop side must be a power of two (the model's), got {side}"
 
 
 @dataclass(frozen=True)
@@ -28,10 +23,7 @@ class PrepareDataCommand(Options):
     inputs: list[Path] = option(positional=True, metavar="VIDEO_OR_FOLDER",
                                 help="videos, or folders searched for videos (one person per video)")
     output: Path = option(short="-o", help="the dataset folder (created if needed)")
-    frames: int = option(PrepareConfig.frames, at_least=1, at_most=10_000,
-                         help="frames sampled evenly from each video")
-    resolution: int = option(PrepareConfig.resolution, at_least=8, at_most=MAX_RESOLUTION, check=_check_resolution,
-                             help="crop side in pixels, the model's resolution (64 for --config tiny)")
+    crops: PrepareConfig = option(default_factory=PrepareConfig, flatten=True, help="sampling and crop size")
     backend: str = option("auto", choices=BACKENDS, help="landmark detector")
     device: str = option("cpu", check=check_device, help="device for the fan backend")
 
@@ -45,10 +37,9 @@ def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.Argu
 
 def run(args: argparse.Namespace) -> int:
     options = from_args(PrepareDataCommand, args)
-    config = PrepareConfig(frames=options.frames, resolution=options.resolution)
     detector = make_detector(options.backend, device=options.device)
     with cancel_on_interrupt() as cancelled, progress_bar(enabled=not args.quiet) as progress:
-        report = prepare_dataset(options.inputs, options.output, detector, config, progress=progress,
+        report = prepare_dataset(options.inputs, options.output, detector, options.crops, progress=progress,
                                  cancelled=cancelled)
     log.info("%s: %d videos prepared, %d already done, %d skipped; %d usable videos in the dataset",
              options.output, len(report.prepared), len(report.skipped), len(report.failed), report.total_videos)

@@ -11,77 +11,58 @@ import logging
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from talking_heads.errors import InputError
-from talking_heads.models import ModelConfig, OptimConfig
-from talking_heads.models.losses import CONTENT_LOSSES
+from talking_heads.models import ModelConfig
+from talking_heads.options import Options, add_arguments, flags, from_args, option
+from talking_heads.pipeline import check_device
 from talking_heads.progress import CancelFn, progress_bar
 from talking_heads.training import distributed
-from talking_heads.training.config import MODEL_PRESETS, VARIANTS, TrainConfig, model_preset
+from talking_heads.training.config import MODEL_PRESETS, RESUMABLE_CHANGES, TrainConfig, model_preset
 from talking_heads.training.trainer import read_run_config, train
 
 log = logging.getLogger(__name__)
 
-# option -> TrainConfig field, for the options that map one to one
-FIELD_OPTIONS = ("variant", "steps", "batch", "k", "content_loss", "checkpoint_every", "log_every", "seed", "workers")
 REPEAT_SECONDS = 1.0  # a second stop signal later than this after the first one quits at once
+
+
+@dataclass(frozen=True)
+class TrainCommand(Options):
+    """The options of `train` besides the run's settings (TrainConfig's flags)."""
+
+    dataset: Path = option(positional=True, help="a dataset folder made by `talking-heads prepare-data`")
+    output: Path = option(short="-o", metavar="RUN_DIR", help="the run folder (checkpoints, log, samples)")
+    config: str | None = option(None, choices=tuple(MODEL_PRESETS),
+                                help="network size: paper (256x256, the default), small (128x128, for CPUs) or "
+                                     "tiny (tests); a resumed run keeps its own")
+    resume: bool = option(False, help="continue the run in RUN_DIR from its last checkpoint")
+    device: str = option("auto", check=check_device, help="auto, cuda, mps or cpu")
+    precision: str = option("auto", choices=("auto", "float32"),
+                            help="auto: float16 mixed precision on CUDA, float32 elsewhere")
 
 
 def add_parser(commands: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help="meta-learn the networks on a prepared dataset",
                                  description=__doc__.split(":", 1)[1].strip())
-    add_arguments(parser)
+    add_arguments(parser, TrainCommand)
+    resumable = ", ".join(f"--{flag.name}" for flag in flags(TrainConfig) if flag.path[0] in RESUMABLE_CHANGES)
+    settings_group = parser.add_argument_group(
+        "run settings", f"saved in RUN_DIR/config.json; a resumed run keeps them except {resumable}")
+    add_arguments(settings_group, TrainConfig, only_given=True)
     return parser
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = TrainConfig()
-    parser.add_argument("dataset", type=Path, help="a dataset folder made by `talking-heads prepare-data`")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the run folder (checkpoints, log, samples)")
-    parser.add_argument("--config", choices=MODEL_PRESETS, help="network size: paper (256x256, default), small (128x128, for CPUs) or tiny (tests)")
-    parser.add_argument("--variant", choices=VARIANTS, help=f"ff: no embedding-match loss; ft: with it, for "
-                                                            f"fine-tuning (default: {defaults.variant})")
-    parser.add_argument("--steps", type=int, help=f"total optimisation steps (default: {defaults.steps})")
-    parser.add_argument("--batch", type=int, help=f"episodes per step over all processes (default: {defaults.batch})")
-    parser.add_argument("--k", type=int, help=f"frames per episode for the embedder (default: {defaults.k})")
-    parser.add_argument("--content-loss", choices=CONTENT_LOSSES,
-                        help="vgg (VGG19 + VGG-Face, paper, needs their weight files: python install.py --weights), "
-                             "vgg19, vggface, l1 (pixels, no weights) or none (default: vgg)")
-    parser.add_argument("--checkpoint-every", type=int,
-                        help=f"steps between checkpoints and sample grids (default: {defaults.checkpoint_every})")
-    parser.add_argument("--log-every", type=int, help=f"steps between log lines (default: {defaults.log_every})")
-    parser.add_argument("--seed", type=int, help=f"initialisation and episode order (default: {defaults.seed})")
-    parser.add_argument("--workers", type=int, help=f"data-loading processes (default: {defaults.workers})")
-    optim = OptimConfig()
-    parser.add_argument("--lr-generator", type=float, help=f"Adam lr of E and G (default: {optim.lr_generator})")
-    parser.add_argument("--lr-discriminator", type=float, help=f"Adam lr of D (default: {optim.lr_discriminator})")
-    parser.add_argument("--adam-eps", type=float, help=f"Adam epsilon (default: {optim.eps})")
-    parser.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint")
-    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu (default: auto)")
-    parser.add_argument("--precision", choices=("auto", "float32"), default="auto",
-                        help="auto: float16 mixed precision on CUDA, float32 elsewhere (default: auto)")
-
-
-def given_options(args: argparse.Namespace) -> dict:
-    """The TrainConfig fields the user set on the command line."""
-    given = {name: getattr(args, name) for name in FIELD_OPTIONS if getattr(args, name) is not None}
-    optim = {"lr_generator": args.lr_generator, "lr_discriminator": args.lr_discriminator, "eps": args.adam_eps}
-    if any(value is not None for value in optim.values()):
-        given["optim"] = OptimConfig(**{name: value for name, value in optim.items() if value is not None})
-    return given
-
-
-def settings(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+def settings(command: TrainCommand, args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     """The settings of a new run, or of the run being resumed with the changes it allows."""
-    given = given_options(args)
-    if not args.resume:
-        return model_preset(args.config or "paper"), TrainConfig(**given)
-    model_config, config, _ = read_run_config(args.output)
-    if args.config is not None and model_preset(args.config) != model_config:
-        raise InputError(f"{args.output} was started with other network settings than --config {args.config}; "
-                         "resume without --config")
-    return model_config, config.resumed_with(given)
+    if not command.resume:
+        return model_preset(command.config or "paper"), from_args(TrainConfig, args)
+    model_config, saved, _ = read_run_config(command.output)
+    if command.config is not None and model_preset(command.config) != model_config:
+        raise InputError(f"{command.output} was started with other network settings than --config "
+                         f"{command.config}; resume without --config")
+    return model_config, saved.resumed_as(from_args(TrainConfig, args, base=saved))
 
 
 @contextlib.contextmanager
@@ -108,12 +89,13 @@ def stop_requests() -> Iterator[CancelFn]:
 
 
 def run(args: argparse.Namespace) -> int:
-    model_config, config = settings(args)
-    processes = distributed.start(args.device)
+    command = from_args(TrainCommand, args)
+    model_config, config = settings(command, args)
+    processes = distributed.start(command.device)
     try:
         with stop_requests() as cancelled, progress_bar(enabled=processes.is_main and not args.quiet) as progress:
-            result = train(args.dataset, args.output, model_config, config, processes, resume=args.resume,
-                           mixed_precision=args.precision == "auto", progress=progress, cancelled=cancelled)
+            result = train(command.dataset, command.output, model_config, config, processes, resume=command.resume,
+                           mixed_precision=command.precision == "auto", progress=progress, cancelled=cancelled)
     finally:
         distributed.stop(processes)
     if processes.is_main:

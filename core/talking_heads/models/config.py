@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from talking_heads.errors import InputError
-from talking_heads.options import Options
+from talking_heads.options import Options, option
 
 FINAL_RESOLUTION = 4  # the embedder and discriminator bodies end at 4x4 (paper)
 # Limits that a saved configuration must respect before any network is allocated
@@ -110,11 +110,15 @@ def preset_name(config: ModelConfig) -> str | None:
     return None
 
 
+def _check_betas(betas: tuple[float, float]) -> str | None:
+    return None if all(0 <= beta < 1 for beta in betas) else f"Adam's betas must be in [0, 1), got {betas}"
+
+
 @dataclass(frozen=True)
 class OptimConfig(Options):
     """Adam settings of the paper: lr 5e-5 for the embedder and generator, 2e-4 for the discriminator."""
 
-    lr_generator: float = 5e-5  # embedder + generator (+ projection P)
-    lr_discriminator: float = 2e-4
-    betas: tuple[float, float] = (0.0, 0.999)
-    eps: float = 1e-8
+    lr_generator: float = option(5e-5, at_least=0, at_most=1, help="Adam lr of E and G (and the projection P)")
+    lr_discriminator: float = option(2e-4, at_least=0, at_most=1, help="Adam lr of D")
+    betas: tuple[float, float] = option((0.0, 0.999), check=_check_betas, cli=False)
+    eps: float = option(1e-8, flag="adam-eps", above=0, at_most=1, help="Adam epsilon")

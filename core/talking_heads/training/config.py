@@ -1,13 +1,14 @@
 """Settings of a meta-learning run (paper values where the paper gives them)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from functools import reduce
 
 from talking_heads.errors import InputError
 from talking_heads.models import ModelConfig, OptimConfig
 from talking_heads.models.config import PRESETS
-from talking_heads.models.losses import LossConfig
-from talking_heads.options import Options
+from talking_heads.models.losses import CONTENT_LOSSES, LossConfig
+from talking_heads.options import Options, check, flags, option
 
 VARIANTS = ("ff", "ft")
 MODEL_PRESETS = PRESETS
@@ -17,24 +18,28 @@ RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "keep_checkpoints
 
 @dataclass(frozen=True)
 class TrainConfig(Options):
-    variant: str = "ft"  # "ff": feed-forward, no embedding-match loss; "ft": with it, for fine-tuning
-    steps: int = 100_000  # optimisation steps (each: one E+G update and one D update)
-    batch: int = 8  # episodes per step, over all processes together
-    k: int = 8  # frames per episode for the embedder (paper: K = 8)
-    content_loss: str = "vgg"  # VGG19 + VGGFace (paper); other names: see models.losses
-    checkpoint_every: int = 1000  # steps between checkpoints (and sample grids)
-    log_every: int = 10  # steps between lines of log.jsonl
-    keep_checkpoints: int = 3  # older checkpoints are deleted
-    seed: int = 0  # network initialisation and episode order
-    workers: int = 2  # data-loading processes per training process (0: load in the training process)
-    optim: OptimConfig = field(default_factory=OptimConfig)
+    """The settings of a meta-learning run (the `train` command's flags, the run's config.json)."""
+
+    variant: str = option("ft", choices=VARIANTS, help="ff: no embedding-match loss (the paper's feed-forward "
+                                                       "model); ft: with it, for fine-tuning")
+    steps: int = option(100_000, at_least=1, at_most=10_000_000,
+                        help="total optimisation steps (each: one E+G update and one D update)")
+    batch: int = option(8, at_least=1, at_most=4096, help="episodes per step over all processes")
+    k: int = option(8, at_least=1, at_most=1024, help="frames per episode for the embedder (paper: K = 8)")
+    content_loss: str = option("vgg", choices=CONTENT_LOSSES,
+                               help="vgg (VGG19 + VGG-Face, paper, needs their weight files: python install.py "
+                                    "--weights), vgg19, vggface, l1 (pixels), l1_ssim, l1_msssim (pixels and "
+                                    "structure, no weights), auto (vgg when installed, else l1_msssim) or none")
+    checkpoint_every: int = option(1000, at_least=1, help="steps between checkpoints and sample grids")
+    log_every: int = option(10, at_least=1, help="steps between lines of log.jsonl")
+    keep_checkpoints: int = option(3, at_least=1, cli=False, help="checkpoints kept; older ones are deleted")
+    seed: int = option(0, at_least=0, help="network initialisation and episode order")
+    workers: int = option(2, at_least=0, at_most=256,
+                          help="data-loading processes per training process (0: load in the training process)")
+    optim: OptimConfig = option(default_factory=OptimConfig, flatten=True, help="Adam's settings")
 
     def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise InputError(f"unknown variant {self.variant!r}: use ff or ft")
-        for name in ("steps", "batch", "k", "checkpoint_every", "log_every", "keep_checkpoints"):
-            if getattr(self, name) < 1:
-                raise InputError(f"{name} must be at least 1, got {getattr(self, name)}")
+        check(self)
 
     @property
     def embedding_match(self) -> bool:
@@ -45,15 +50,16 @@ class TrainConfig(Options):
         """The loss configuration of the run (weights: the paper's)."""
         return LossConfig(content=self.content_loss)
 
-    def resumed_with(self, overrides: dict) -> TrainConfig:
-        """This (saved) config with a resumed run's options: only some may change."""
-        fixed = {key: value for key, value in overrides.items()
-                 if key not in RESUMABLE_CHANGES and value != getattr(self, key)}
-        if fixed:
-            listing = ", ".join(f"{key}={value!r} (the run has {getattr(self, key)!r})" for key, value in fixed.items())
-            raise InputError(f"a resumed run keeps its settings; these differ: {listing}. "
+    def resumed_as(self, resumed: TrainConfig) -> TrainConfig:
+        """`resumed`, the settings of this (saved) run with a resumed run's flags, when it changes only
+        what a resumed run may change (RESUMABLE_CHANGES)."""
+        kept = [(flag.name, reduce(getattr, flag.path, self), reduce(getattr, flag.path, resumed))
+                for flag in flags(TrainConfig) if flag.path[0] not in RESUMABLE_CHANGES]
+        listing = [f"--{name} {new} (the run has {old})" for name, old, new in kept if new != old]
+        if listing:
+            raise InputError(f"a resumed run keeps its settings; these differ: {', '.join(listing)}. "
                              f"Resume without them, or start a new run in another folder")
-        return replace(self, **overrides)
+        return resumed
 
 
 def model_preset(name: str) -> ModelConfig:

@@ -16,16 +16,25 @@ import numpy as np
 from talking_heads import media
 from talking_heads.errors import InputError, NoFaceError, OutputError
 from talking_heads.landmarks import LandmarkDetector, TrackerConfig, stable_crops, track_frames
+from talking_heads.models.config import MAX_RESOLUTION
+from talking_heads.options import Options, option
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.training import dataset as fmt
 
 log = logging.getLogger(__name__)
 
 
+def _check_resolution(side: int) -> str | None:
+    return None if side & (side - 1) == 0 else f"the crop side must be a power of two (the model's), got {side}"
+
+
 @dataclass(frozen=True)
-class PrepareConfig:
-    frames: int = 32  # frames sampled evenly from each video
-    resolution: int = 256  # side of the square crops: the model's resolution
+class PrepareConfig(Options):
+    """How each video is sampled and cropped (the `prepare-data` flags of the same names)."""
+
+    frames: int = option(32, at_least=1, at_most=10_000, help="frames sampled evenly from each video")
+    resolution: int = option(256, at_least=8, at_most=MAX_RESOLUTION, check=_check_resolution,
+                             help="crop side in pixels, the model's resolution (64 for --config tiny)")
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,16 @@ def test_prepare_data_command(tmp_path, clips_dir, capsys):
     assert fmt.load_dataset(output).names == ["d0"]
     assert main(["prepare-data", str(tmp_path / "missing.mp4"), "-o", str(output)]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--frames", "0", "must be at least 1, got 0"),
+    ("--frames", "20000", "must be at most 10000"),
+    ("--resolution", "100", "the crop side must be a power of two"),
+    ("--resolution", "4", "must be at least 8, got 4"),
+])
+def test_prepare_data_refuses_bad_values_by_name(tmp_path, flag, value, message, capsys):
+    with pytest.raises(SystemExit):
+        main(["prepare-data", str(tmp_path), "-o", str(tmp_path / "data"), flag, value])
+    assert f"argument {flag}: {message}" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
