@@ -20,7 +20,6 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -42,8 +41,7 @@ from talking_heads.synthesis.warp import WarpRenderer  # noqa: E402
 from talking_heads.training.footage import FootageFrames, load_footage  # noqa: E402
 from talking_heads.training.learners import ScratchLearner, training_autocast  # noqa: E402
 from talking_heads.training.person_model import FootageJob, train_person_model, training_folder  # noqa: E402
-from talking_heads.evaluate.self_reenactment import SAME_PERSON_THRESHOLD  # noqa: E402
-from skimage.metrics import structural_similarity  # noqa: E402
+from talking_heads.evaluate.metrics import describe, reconstruction_scores  # noqa: E402
 
 import figures  # noqa: E402  (benchmarks/figures.py)
 
@@ -52,21 +50,9 @@ EVAL_RESOLUTION = 256
 WARP_SHOTS = 8
 
 
-@dataclass(frozen=True)
-class Faces:
-    """dlib's view of a set of crops: landmarks and identity descriptors (None where no face)."""
-
-    points: list[np.ndarray | None]
-    identities: list[np.ndarray | None]
-
-    @classmethod
-    def of(cls, images: np.ndarray, detector: DlibDetector) -> Faces:
-        points, identities = [], []
-        for image in images:
-            faces = detector.detect(image)
-            points.append(faces[0].points if faces else None)
-            identities.append(detector.identity_descriptor(image, faces[0].box) if faces else None)
-        return cls(points, identities)
+def describe_all(images: np.ndarray, detector: DlibDetector) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
+    """dlib's landmarks and identity descriptor of each image (None, None where no face)."""
+    return [describe(detector, image) for image in images]
 
 
 def render_at_eval_size(person: Person, resolution: int, points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -78,21 +64,6 @@ def render_at_eval_size(person: Person, resolution: int, points: np.ndarray) -> 
     if resolution != EVAL_RESOLUTION:
         frames = np.stack([cv2.resize(f, (EVAL_RESOLUTION,) * 2, interpolation=cv2.INTER_CUBIC) for f in frames])
     return frames, fps
-
-
-def score(real: np.ndarray, real_faces: Faces, generated: np.ndarray, detector: DlibDetector) -> dict:
-    faces = Faces.of(generated, detector)
-    ssim = [structural_similarity(r, g, channel_axis=2, data_range=255) for r, g in zip(real, generated)]
-    mse = ((real.astype(np.float64) - generated) ** 2).mean(axis=(1, 2, 3))
-    pairs = [(i, rp, gp) for i, (rp, gp) in enumerate(zip(real_faces.points, faces.points))
-             if rp is not None and gp is not None]
-    akd = [np.linalg.norm(rp - gp, axis=-1).mean() for _, rp, gp in pairs]
-    identity = [np.linalg.norm(real_faces.identities[i] - faces.identities[i]) for i, _, _ in pairs]
-    return {"ssim": float(np.mean(ssim)), "psnr": float(np.mean(10 * np.log10(255.0 ** 2 / np.maximum(mse, 1e-10)))),
-            "akd": float(np.mean(akd)) if akd else float("nan"),
-            "face_found": sum(p is not None for p in faces.points) / len(generated),
-            "identity_median": float(np.median(identity)) if identity else float("nan"),
-            "same_person": float(np.mean(np.array(identity) < SAME_PERSON_THRESHOLD)) if identity else 0.0}
 
 
 def held_out(clip: Path, half: int, count: int, detector: DlibDetector) -> FootageFrames:
@@ -127,7 +98,7 @@ def measure_clip(clip: Path, args: argparse.Namespace, detector: DlibDetector) -
     half = total // 2
     person_file = train(clip, half, args)
     real = held_out(clip, half, args.frames, detector)
-    real_faces = Faces.of(real.images, detector)
+    real_faces = describe_all(real.images, detector)
     sources = load_footage([clip], detector, EVAL_RESOLUTION, (0, half))
     shots = [Shot(sources.images[i], sources.points[i])
              for i in np.linspace(0, len(sources) - 1, WARP_SHOTS).round().astype(int)]
@@ -138,13 +109,13 @@ def measure_clip(clip: Path, args: argparse.Namespace, detector: DlibDetector) -
     rows, renders = {}, {}
     for name, (person, resolution) in renderers.items():
         renders[name], fps = render_at_eval_size(person, resolution, real.points)
-        rows[name] = {**score(real.images, real_faces, renders[name], detector), "fps": fps}
+        rows[name] = {**reconstruction_scores(real.images, real_faces, renders[name], detector), "fps": fps}
     curve = []
     for snapshot in sorted((training_folder(person_file) / "snapshots").glob("step_*.safetensors")):
         person = NeuralPerson.load(snapshot, device="cpu")
         frames, _ = render_at_eval_size(person, person.resolution, real.points)
         curve.append({"steps": person.details["steps"], "minutes": person.details["training_minutes"],
-                      **score(real.images, real_faces, frames, detector)})
+                      **reconstruction_scores(real.images, real_faces, frames, detector)})
     details = neural.details
     result = {"clip": clip.name, "trained_frames": f"0:{half}", "frames_used": details["frames"],
               "held_out": f"{half}:{total}", "evaluated": len(real), "steps": details["steps"],
@@ -162,12 +133,12 @@ def print_clip(result: dict) -> None:
     print(header + "\n" + "-" * len(header))
     for name, row in result["rows"].items():
         print(f"{name:8} {row['ssim']:6.3f} {row['psnr']:6.2f} {row['akd']:6.2f} {row['face_found']:5.0%} "
-              f"{row['identity_median']:6.3f} {row['same_person']:6.0%} {row['fps']:7.1f}")
+              f"{row['identity_distance']:6.3f} {row['identity_share']:6.0%} {row['fps']:7.1f}")
     if result["curve"]:
         print(f"\n{'steps':>6} {'minutes':>7} {'SSIM':>6} {'PSNR':>6} {'AKD':>6} {'face':>5} {'ID med':>6}")
         for point in result["curve"]:
             print(f"{point['steps']:6d} {point['minutes']:7.1f} {point['ssim']:6.3f} {point['psnr']:6.2f} "
-                  f"{point['akd']:6.2f} {point['face_found']:5.0%} {point['identity_median']:6.3f}")
+                  f"{point['akd']:6.2f} {point['face_found']:5.0%} {point['identity_distance']:6.3f}")
 
 
 def figure_texts(result: dict) -> dict[str, str]:
@@ -176,11 +147,11 @@ def figure_texts(result: dict) -> dict[str, str]:
     rows = ["| renderer | SSIM | PSNR (dB) | AKD (px at 256) | face found | identity distance (median) | same person (< 0.6) "
             "| frames/s |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     rows += [f"| {name} | {r['ssim']:.3f} | {r['psnr']:.2f} | {r['akd']:.2f} | {r['face_found']:.0%} | "
-             f"{r['identity_median']:.3f} | {r['same_person']:.0%} | {r['fps']:.1f} |" for name, r in result["rows"].items()]
+             f"{r['identity_distance']:.3f} | {r['identity_share']:.0%} | {r['fps']:.1f} |" for name, r in result["rows"].items()]
     curve = ["| steps | minutes | SSIM | PSNR (dB) | AKD | face found | identity distance (median) |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     curve += [f"| {p['steps']} | {p['minutes']:.1f} | {p['ssim']:.3f} | {p['psnr']:.2f} | {p['akd']:.2f} | "
-              f"{p['face_found']:.0%} | {p['identity_median']:.3f} |" for p in result["curve"]]
+              f"{p['face_found']:.0%} | {p['identity_distance']:.3f} |" for p in result["curve"]]
     budget = (f"{result['steps']} steps, {result['minutes']:.0f} minutes of training on a busy shared 2-core CPU, "
               f"frames {result['trained_frames']} ({result['frames_used']} with a face), {result['content_loss']}; "
               f"{result['evaluated']} held-out frames of {result['held_out']}")

@@ -14,6 +14,7 @@ from talking_heads.landmarks.pose import fit_pose, rotation_angles, similarity
 from talking_heads.landmarks.retarget import eye_opening, mouth_opening
 from talking_heads.landmarks.topology import BROWS, LEFT_EYE, RIGHT_EYE, RIGID
 
+SAME_PERSON_THRESHOLD = 0.6  # dlib's identity distance under which two faces are the same person
 SIGNALS = ("mouth", "eyes", "yaw", "pitch", "roll")
 INTEGRITY_FACE_WIDTH = 160.0  # pixels: head integrity is measured with the face this wide
 _EYES_AND_BROWS = list(BROWS + RIGHT_EYE + LEFT_EYE)
@@ -27,6 +28,31 @@ def describe(detector: DlibDetector, image: np.ndarray,
     if not faces:
         return None, None
     return faces[0].points, detector.identity_descriptor(image, faces[0].box)
+
+
+def reconstruction_scores(real: list[np.ndarray], real_faces: list[tuple[np.ndarray | None, np.ndarray | None]],
+                          generated: list[np.ndarray], detector: DlibDetector) -> dict[str, float | int]:
+    """Generated frames against the real frames they reconstruct, each (S, S, 3) uint8, with the
+    real frames' `describe` results: SSIM and PSNR (means), AKD (mean landmark distance, pixels),
+    akd_missed (frames without a face on either side), face_found (share of generated frames
+    where dlib finds one), identity_distance (median dlib distance) and identity_share (share
+    under SAME_PERSON_THRESHOLD)."""
+    ssim = [structural_similarity(r, g, channel_axis=2, data_range=255) for r, g in zip(real, generated)]
+    mse = [np.mean((r.astype(np.float64) - g.astype(np.float64)) ** 2) for r, g in zip(real, generated)]
+    distances, identities, found = [], [], 0
+    for (real_points, real_identity), image in zip(real_faces, generated):
+        points, identity = describe(detector, image)
+        found += points is not None
+        if real_points is not None and points is not None:
+            distances.append(np.linalg.norm(real_points - points, axis=-1).mean())
+            identities.append(np.linalg.norm(real_identity - identity))
+    nan = float("nan")
+    return {"ssim": float(np.mean(ssim)), "psnr": float(np.mean([10 * np.log10(255.0 ** 2 / max(m, 1e-10))
+                                                                 for m in mse])),
+            "akd": float(np.mean(distances)) if distances else nan, "akd_missed": len(generated) - len(distances),
+            "face_found": found / max(len(generated), 1),
+            "identity_distance": float(np.median(identities)) if identities else nan,
+            "identity_share": float(np.mean(np.array(identities) < SAME_PERSON_THRESHOLD)) if identities else 0.0}
 
 
 def motion_signals(points: np.ndarray) -> dict[str, np.ndarray]:

@@ -10,8 +10,9 @@ Every clip also gets a row for the frozen renderer (the first source frame, unch
 each held-out face crop), the floor
 a renderer must beat: it does not depend on T, so it is measured once, at T = 1.
 
-Metrics: SSIM and PSNR; AKD, the mean distance between the landmarks dlib detects on the
-generated and on the real crop; identity distance, the L2 distance between dlib's face-recognition
+Metrics (`metrics.reconstruction_scores`): SSIM and PSNR; AKD, the mean distance between the
+landmarks dlib detects on the generated and on the real crop; the share of generated frames where
+dlib finds a face; identity distance, the median L2 distance between dlib's face-recognition
 descriptors of the two (and the share of frames under dlib's same-person threshold, 0.6); and the
 renderer's frames per second.
 """
@@ -25,18 +26,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from skimage.metrics import structural_similarity
 
 from talking_heads import media
 from talking_heads.errors import InputError
-from talking_heads.evaluate.metrics import describe
+from talking_heads.evaluate.metrics import describe, reconstruction_scores
 from talking_heads.landmarks import CropTransform, LandmarkTrack, crop_for_points, track_input
 from talking_heads.landmarks.dlib_detector import DlibDetector
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress, raise_if_cancelled
 from talking_heads.synthesis import RendererOptions, create_renderer
 from talking_heads.synthesis.base import Person, Renderer, Shot
-
-SAME_PERSON_THRESHOLD = 0.6
 
 
 @dataclass(frozen=True)
@@ -58,9 +56,10 @@ class EvalRow:
     ssim: float
     psnr: float
     akd: float  # pixels at the crop resolution; NaN when no face was found on any generated frame
-    akd_missed: int  # generated frames where no face was found
-    identity_distance: float
-    identity_share: float  # share of frames under SAME_PERSON_THRESHOLD
+    akd_missed: int  # frames where no face was found (on the generated frame or the real one)
+    face_found: float  # share of generated frames where dlib finds a face
+    identity_distance: float  # median over the frames
+    identity_share: float  # share of frames under metrics.SAME_PERSON_THRESHOLD
     fps: float
     note: str = ""
 
@@ -148,25 +147,6 @@ def _evenly(items: list, count: int) -> list:
     return [items[i] for i in np.linspace(0, len(items) - 1, count).round().astype(int)]
 
 
-def _score(real: list[_RealFace], generated: list[np.ndarray], detector: DlibDetector) -> dict:
-    ssim = [structural_similarity(r.image, g, channel_axis=2, data_range=255) for r, g in zip(real, generated)]
-    mse = [np.mean((r.image.astype(np.float64) - g.astype(np.float64)) ** 2) for r, g in zip(real, generated)]
-    psnr = [10 * np.log10(255.0 ** 2 / max(m, 1e-10)) for m in mse]
-    distances, identities, missed = [], [], 0
-    for r, g in zip(real, generated):
-        points, identity = describe(detector, g)
-        if r.points is None or points is None:
-            missed += 1
-            continue
-        distances.append(np.linalg.norm(r.points - points, axis=-1).mean())
-        identities.append(np.linalg.norm(r.identity - identity))
-    nan = float("nan")
-    return {"ssim": float(np.mean(ssim)), "psnr": float(np.mean(psnr)),
-            "akd": float(np.mean(distances)) if distances else nan, "akd_missed": missed,
-            "identity_distance": float(np.mean(identities)) if identities else nan,
-            "identity_share": float(np.mean(np.array(identities) < SAME_PERSON_THRESHOLD)) if identities else 0.0}
-
-
 def check_not_trained_on(person: object, clip: _ClipFrames) -> None:
     """A person model trained on this clip's held-out frames would be measured on its training
     data: an InputError naming the frames (person files record the footage they learned from)."""
@@ -187,7 +167,7 @@ def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config
     note = clip.note if used == shots else "; ".join(filter(None, [clip.note, f"only {used} source frames"]))
     if not clip.real or not used:
         nan = float("nan")
-        return EvalRow(clip.name, renderer_name, used, 0, nan, nan, nan, 0, nan, 0.0, nan,
+        return EvalRow(clip.name, renderer_name, used, 0, nan, nan, nan, 0, 0.0, nan, 0.0, nan,
                        note or "no frames to evaluate")
     renderer = create_renderer(renderer_name, options)
     source_crop, shots = _shots(renderer, _evenly(clip.sources, used))
@@ -196,8 +176,9 @@ def _evaluate_renderer(clip: _ClipFrames, renderer_name: str, shots: int, config
     start = time.perf_counter()
     generated = _render(person, source_crop, clip, config)
     fps = len(generated) / (time.perf_counter() - start)
-    return EvalRow(clip.name, renderer_name, used, len(generated), **_score(clip.real, generated, detector),
-                   fps=fps, note=note)
+    scores = reconstruction_scores([r.image for r in clip.real], [(r.points, r.identity) for r in clip.real],
+                                   generated, detector)
+    return EvalRow(clip.name, renderer_name, used, len(generated), **scores, fps=fps, note=note)
 
 
 def _runs(renderers: list[str], config: EvalConfig) -> list[tuple[str, int]]:
@@ -224,11 +205,12 @@ def evaluate(clips: list[Path], renderers: list[str], config: EvalConfig = EvalC
 
 def format_table(rows: list[EvalRow]) -> str:
     header = (f"{'clip':10} {'renderer':8} {'T':>3} {'frames':>6} {'SSIM':>6} {'PSNR':>6} {'AKD':>6} "
-              f"{'missed':>6} {'ID dist':>7} {'ID<0.6':>6} {'fps':>7}  note")
+              f"{'missed':>6} {'face':>5} {'ID med':>6} {'ID<0.6':>6} {'fps':>7}  note")
     lines = [header, "-" * len(header)]
     for row in rows:
         lines.append(f"{row.clip:10} {row.renderer:8} {row.shots:3d} {row.frames:6d} {row.ssim:6.3f} "
-                     f"{row.psnr:6.2f} {row.akd:6.2f} {row.akd_missed:6d} {row.identity_distance:7.3f} "
+                     f"{row.psnr:6.2f} {row.akd:6.2f} {row.akd_missed:6d} {row.face_found:5.0%} "
+                     f"{row.identity_distance:6.3f} "
                      f"{row.identity_share:6.0%} {row.fps:7.1f}  {row.note}")
     return "\n".join(lines)
 
