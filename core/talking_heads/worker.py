@@ -34,7 +34,6 @@ gets an error event (id null when it had none) and the worker carries on.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -53,7 +52,7 @@ from talking_heads.errors import Cancelled, InputError, TalkingHeadsError
 from talking_heads.progress import CancelFn, ProgressFn
 
 if TYPE_CHECKING:  # imported where used: the worker starts before torch loads
-    from talking_heads.training.person_model import FootageJob, ReportFn, TrainStatus
+    from talking_heads.training.person_model import ReportFn, TrainStatus
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +326,7 @@ class Worker:
 
         job_id = str(command.job_id)
         try:
-            job = with_default_config(FootageJob.from_dict(_job_fields(command)))
+            job = FootageJob.from_dict(_job_fields(command))
             log.info("job %s: person model trained on %d input(s) -> %s", job_id, len(job.inputs), job.output)
             result = train_person_model(job, progress=self._progress(job_id), report=self._training_report(job_id),
                                         cancelled=self._cancel_check(job_id),
@@ -413,16 +412,6 @@ def describe_environment() -> dict[str, Any]:
             "weights": {"neural checkpoint": None if checkpoint is None else str(checkpoint),
                         "FAN landmarks": str(fan_detector.weights_folder()) if fan else None},
             "missing": missing}
-
-
-def with_default_config(job: FootageJob) -> FootageJob:
-    """A from-scratch job without a configuration gets the one for its device (models.config.default_preset)."""
-    if job.config is not None or job.checkpoint is not None:
-        return job
-    from talking_heads.devices import resolve_device
-    from talking_heads.models.config import default_preset
-
-    return dataclasses.replace(job, config=default_preset(resolve_device(job.device).type))
 
 
 def time_left(status: TrainStatus, steps_this_run: int) -> float | None:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from talking_heads import synthesis
 from talking_heads.models import Generator, ModelConfig
-from talking_heads.models.config import PRESETS, default_preset
+from talking_heads.models.config import PRESETS
 from talking_heads.models.losses import CONTENT_LOSSES
 from talking_heads.pipeline import AnimateJob
 from talking_heads.synthesis.neural import NeuralPerson
@@ -29,7 +29,7 @@ from talking_heads.training import person_model
 from talking_heads.training.footage import load_footage
 from talking_heads.training.person import PersonJob, check_person_job
 from talking_heads.training.person_model import FootageJob, TrainStatus
-from talking_heads.worker import EventWriter, Worker, time_left, with_default_config
+from talking_heads.worker import EventWriter, Worker, time_left
 
 PROJECT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -354,15 +354,6 @@ def test_time_left_is_the_nearer_of_the_time_budget_and_the_last_step():
     assert time_left(TrainStatus(30, 100, 20.0, 60.0, {}), 10) == 40.0
     assert time_left(TrainStatus(30, None, 70.0, 60.0, {}), 10) == 0.0
     assert time_left(TrainStatus(30, None, 20.0, None, {}), 10) is None
-
-
-def test_a_job_without_a_size_trains_the_size_for_its_device(tmp_path):
-    job = FootageJob(inputs=[tmp_path], output=tmp_path / "p.safetensors", device="cpu")
-    assert with_default_config(job).config == "small"
-    assert with_default_config(dataclasses.replace(job, config="tiny")).config == "tiny"
-    meta = dataclasses.replace(job, checkpoint=tmp_path / "meta.safetensors")
-    assert with_default_config(meta).config is None  # the checkpoint's
-    assert (default_preset("cuda"), default_preset("mps")) == ("paper", "small")
 
 
 def test_no_line_ends_the_worker_deeply_nested_json_included(session):

@@ -29,7 +29,7 @@ from talking_heads.devices import resolve_device
 from talking_heads.errors import Cancelled, InputError
 from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.detect import BACKENDS, LandmarkDetector
-from talking_heads.models.config import PRESETS, ModelConfig, preset_name
+from talking_heads.models.config import PRESETS, ModelConfig, default_preset, preset_name
 from talking_heads.models.losses import CONTENT_LOSSES, LossConfig, choose_content_loss, content_loss_by_name
 from talking_heads.options import Options, check, option
 from talking_heads.pipeline import check_device
@@ -57,8 +57,9 @@ class FootageJob(Options):
                                 help="videos (and/or image folders, images) of one person")
     output: Path = option(short="-o", help="the person file PATH.safetensors (its PATH.json is written beside it)")
     config: str | None = option(None, choices=tuple(PRESETS),
-                                help="model size: small (128x128, the default from scratch), paper (256x256, for "
-                                     "GPUs) or tiny (tests); with --checkpoint it must be the checkpoint's")
+                                help="model size: small (128x128, the default from scratch on a CPU), paper "
+                                     "(256x256, the default on a CUDA GPU) or tiny (tests); with --checkpoint it "
+                                     "must be the checkpoint's")
     checkpoint: Path | None = option(None, help="a meta-learned checkpoint to fine-tune; none: from scratch")
     steps: int | None = option(None, at_least=1, at_most=10_000_000,
                                help=f"total training steps (default: {DEFAULT_STEPS}, or as many as --minutes allow)")
@@ -128,6 +129,11 @@ def meta_renderer(job: FootageJob) -> NeuralRenderer:
     return renderer
 
 
+def scratch_preset(job: FootageJob) -> str:
+    """The configuration trained from scratch: --config, or the device's default."""
+    return job.config or default_preset(resolve_device(job.device).type)
+
+
 def make_learner(job: FootageJob, frames: FootageFrames, renderer: NeuralRenderer | None,
                  content_loss: str) -> Learner:
     if renderer is not None:
@@ -135,7 +141,7 @@ def make_learner(job: FootageJob, frames: FootageFrames, renderer: NeuralRendere
         return MetaLearner(renderer, shots, content_loss, job.device)
     device = resolve_device(job.device)
     loss = content_loss_by_name(content_loss, LossConfig(content=content_loss))
-    return ScratchLearner(PRESETS[job.config or "small"](), loss, job.lr, device, training_autocast(device), job.seed)
+    return ScratchLearner(PRESETS[scratch_preset(job)](), loss, job.lr, device, training_autocast(device), job.seed)
 
 
 def augment(target: Tensor, sketch: Tensor, generator: torch.Generator, strength: float = 0.06) -> tuple[Tensor, Tensor]:
@@ -261,12 +267,12 @@ def train_person_model(job: FootageJob, progress: ProgressFn = no_progress, repo
     content_loss, announcement = choose_content_loss(job.content_loss)
     log.info(announcement)
     renderer = meta_renderer(job) if job.checkpoint is not None else None
-    model_config = renderer.model_config if renderer is not None else PRESETS[job.config or "small"]()
+    model_config = renderer.model_config if renderer is not None else PRESETS[scratch_preset(job)]()
     if renderer is not None:
         log.info("fine-tuning the meta-learned checkpoint %s on the footage", job.checkpoint.name)
     else:
         log.info("training from scratch (no meta-learned checkpoint given): a %s generator and the person's AdaIN "
-                 "parameters, content loss only; this needs at least %d usable frames", job.config or "small",
+                 "parameters, content loss only; this needs at least %d usable frames", scratch_preset(job),
                  MIN_SCRATCH_FRAMES)
     frames = load_footage(job.inputs, detector or make_detector(job.backend), model_config.resolution, job.span,
                           progress, cancelled)

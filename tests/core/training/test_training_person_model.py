@@ -16,6 +16,7 @@ from talking_heads import media
 from talking_heads.cli import main
 from talking_heads.errors import InputError, WeightsError
 from talking_heads.models import Generator, ModelConfig
+from talking_heads.models.config import default_preset
 from talking_heads.synthesis.neural import NeuralPerson
 from talking_heads.training import person_model
 from talking_heads.training.footage import load_footage
@@ -119,6 +120,13 @@ def test_resume_after_a_stop_continues_the_same_run(tmp_path, clip, footage, mon
     assert all(torch.equal(x, y) for x, y in zip(a.generator.state_dict().values(), b.generator.state_dict().values()))
     with pytest.raises(InputError, match="nothing to resume"):
         train_person_model(FootageJob(output=tmp_path / "c.safetensors", resume=True, **common))
+
+
+def test_a_job_without_a_size_trains_the_size_for_its_device(tmp_path):
+    job = FootageJob(inputs=[tmp_path], output=tmp_path / "p.safetensors", device="cpu")
+    assert person_model.scratch_preset(job) == "small"
+    assert person_model.scratch_preset(dataclasses.replace(job, config="tiny")) == "tiny"
+    assert (default_preset("cuda"), default_preset("mps")) == ("paper", "small")
 
 
 def test_fine_tuning_a_meta_checkpoint_on_footage(tmp_path, clip, footage, monkeypatch):
