@@ -62,6 +62,24 @@ def remove_active(owner: bpy.types.PropertyGroup, items: str, active: str) -> No
     setattr(owner, active, max(0, min(getattr(owner, active), len(collection) - 1)))
 
 
+class RemovesActiveItem:
+    """Removes the active item of one of the active shot's lists (mix in before bpy.types.Operator)."""
+
+    items: str  # the shot's collection property
+    active: str  # its active-index property
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        shot = context.scene.theads.active()
+        return shot is not None and len(getattr(shot, cls.items)) > 0
+
+    @user_errors
+    def execute(self, context: bpy.types.Context) -> OperatorResult:
+        remove_active(shot_named(context), self.items, self.active)
+        return {"FINISHED"}
+
+
 def report_outcome(operator: bpy.types.Operator, task: JobTask) -> OperatorResult:
     """Report how a finished job ended: info, warning (cancelled) or error."""
     status = task.state.status
