@@ -87,3 +87,18 @@ def test_motion_signals_and_correlation():
     still = np.repeat(face[None] + 200, 10, axis=0)
     assert metrics.jitter(still) == 0.0
     assert metrics.jitter(still + rng.normal(0, 1.0, still.shape)) > 5.0  # 1 px noise on a 100 px face
+
+
+def test_reconstruction_scores_of_the_real_frame_a_blurred_one_and_a_blank_one(portrait, detector):
+    image, _ = portrait
+    real = [image, image]
+    faces = [metrics.describe(detector, frame) for frame in real]
+    same = metrics.reconstruction_scores(real, faces, real, detector)
+    assert same["ssim"] == pytest.approx(1.0) and same["akd"] == pytest.approx(0.0)
+    assert same["identity_distance"] == pytest.approx(0.0) and same["face_found"] == 1.0
+    blurred = cv2.GaussianBlur(image, (0, 0), 4)
+    blank = np.full_like(image, 128)
+    worse = metrics.reconstruction_scores(real, faces, [blurred, blank], detector)
+    assert worse["ssim"] < 0.95 and worse["psnr"] < same["psnr"]
+    assert worse["face_found"] == 0.5 and worse["akd_missed"] == 1  # no face on the blank frame
+    assert 0 < worse["identity_distance"] < metrics.SAME_PERSON_THRESHOLD and worse["identity_share"] == 1.0
