@@ -127,7 +127,7 @@ def measure_clip(clip: Path, args: argparse.Namespace, detector: DlibDetector) -
 def print_clip(result: dict) -> None:
     print(f"\n{result['clip']}: small model trained on frames {result['trained_frames']} "
           f"({result['frames_used']} with a face) for {result['steps']} steps = {result['minutes']:.1f} minutes "
-          f"(busy 2-core CPU), {result['content_loss']}; {result['evaluated']} held-out frames of "
+          f"on a 2-core CPU, {result['content_loss']}; {result['evaluated']} held-out frames of "
           f"{result['held_out']}")
     header = f"{'renderer':8} {'SSIM':>6} {'PSNR':>6} {'AKD':>6} {'face':>5} {'ID med':>6} {'ID<0.6':>6} {'fps':>7}"
     print(header + "\n" + "-" * len(header))
@@ -152,7 +152,7 @@ def figure_texts(result: dict) -> dict[str, str]:
              "| --- | --- | --- | --- | --- | --- | --- |"]
     curve += [f"| {p['steps']} | {p['minutes']:.1f} | {p['ssim']:.3f} | {p['psnr']:.2f} | {p['akd']:.2f} | "
               f"{p['face_found']:.0%} | {p['identity_distance']:.3f} |" for p in result["curve"]]
-    budget = (f"{result['steps']} steps, {result['minutes']:.0f} minutes of training on a busy shared 2-core CPU, "
+    budget = (f"{result['steps']} steps, {result['minutes']:.0f} minutes of training on a 2-core CPU, "
               f"frames {result['trained_frames']} ({result['frames_used']} with a face), {result['content_loss']}; "
               f"{result['evaluated']} held-out frames of {result['held_out']}")
     return {f"{key}.budget": budget, f"{key}.table": "\n" + "\n".join(rows) + "\n",
