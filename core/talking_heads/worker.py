@@ -34,6 +34,7 @@ gets an error event (id null when it had none) and the worker carries on.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -304,40 +305,36 @@ class Worker:
                                           "size": list(result.size)})
 
     def _person(self, command: Command) -> None:
-        from talking_heads.pipeline import PersonCache
         from talking_heads.training.person import PersonJob, make_person
 
-        job_id = str(command.job_id)
-        try:
-            job = PersonJob.from_dict(_job_fields(command))
-            log.info("job %s: person of %d input(s) -> %s", job_id, len(job.inputs), job.output)
-            result = make_person(job, progress=self._progress(job_id), cancelled=self._cancel_check(job_id),
-                                 detector=self._detector if job.backend == "auto" else None)
-        except Exception as error:
-            self._failed(job_id, error, 0)
-            return
-        self.people = PersonCache()  # a kept person may come from the person file just replaced
-        self.emit("done", job_id, result={"output": str(result.output), "stage": result.stage,
-                                          "shots": result.shots, "finetune_steps": result.finetune_steps})
+        self._make_person_file(command, PersonJob, make_person, lambda result: {
+            "stage": result.stage, "shots": result.shots, "finetune_steps": result.finetune_steps})
 
     def _train_person(self, command: Command) -> None:
-        from talking_heads.pipeline import PersonCache
         from talking_heads.training.person_model import FootageJob, train_person_model
+
+        train = functools.partial(train_person_model, report=self._training_report(str(command.job_id)))
+        self._make_person_file(command, FootageJob, train, lambda result: {
+            "start": result.start, "steps": result.steps, "frames": result.frames,
+            "seconds": round(result.seconds, 1), "stopped": result.stopped})
+
+    def _make_person_file(self, command: Command, job_type: type, make: Callable[..., Any],
+                          fields: Callable[[Any], dict]) -> None:
+        """Run a job that writes a person file, `make(job, progress=, cancelled=, detector=)`, and
+        end it with done (the output and `fields(result)`) or error; kept people are dropped after."""
+        from talking_heads.pipeline import PersonCache
 
         job_id = str(command.job_id)
         try:
-            job = FootageJob.from_dict(_job_fields(command))
-            log.info("job %s: person model trained on %d input(s) -> %s", job_id, len(job.inputs), job.output)
-            result = train_person_model(job, progress=self._progress(job_id), report=self._training_report(job_id),
-                                        cancelled=self._cancel_check(job_id),
-                                        detector=self._detector if job.backend == "auto" else None)
-        except Exception as error:
+            job = job_type.from_dict(_job_fields(command))
+            log.info("job %s: %s on %d input(s) -> %s", job_id, command.cmd, len(job.inputs), job.output)
+            result = make(job, progress=self._progress(job_id), cancelled=self._cancel_check(job_id),
+                          detector=self._detector if job.backend == "auto" else None)
+        except Exception as error:  # every failure becomes an event; the worker lives on
             self._failed(job_id, error, 0)
             return
         self.people = PersonCache()  # a kept person may come from the person file just replaced
-        self.emit("done", job_id, result={"output": str(result.output), "start": result.start, "steps": result.steps,
-                                          "frames": result.frames, "seconds": round(result.seconds, 1),
-                                          "stopped": result.stopped})
+        self.emit("done", job_id, result={"output": str(result.output), **fields(result)})
 
     def _training_report(self, job_id: str) -> ReportFn:
         """A report callback that sends throttled `progress` events of the training steps, with
