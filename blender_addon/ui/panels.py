@@ -69,11 +69,7 @@ class PortraitPanel(ShotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout, shot = self.layout, _shot(context)
-        row = layout.row()
-        row.template_list("THEADS_UL_portraits", "", shot, "portraits", shot, "active_portrait", rows=2)
-        column = row.column(align=True)
-        column.operator("theads.portrait_add", text="", icon="ADD")
-        column.operator("theads.portrait_remove", text="", icon="REMOVE")
+        _draw_list(layout, shot, "portraits", "active_portrait", "portrait")
         draw_consent(layout)
         if 0 <= shot.active_portrait < len(shot.portraits):
             item = shot.portraits[shot.active_portrait]
@@ -88,6 +84,15 @@ class PortraitPanel(ShotPanel):
         if shot.person_mode == "PERSON_FILE":
             layout.prop(shot, "person_file")
         _draw_finetune(layout.box(), shot)
+
+
+def _draw_list(layout: bpy.types.UILayout, shot: bpy.types.PropertyGroup, items: str, active: str, kind: str) -> None:
+    """The shot's list `items` (UI list THEADS_UL_<items>) with its add and remove buttons (theads.<kind>_add/remove)."""
+    row = layout.row()
+    row.template_list(f"THEADS_UL_{items}", "", shot, items, shot, active, rows=2)
+    column = row.column(align=True)
+    column.operator(f"theads.{kind}_add", text="", icon="ADD")
+    column.operator(f"theads.{kind}_remove", text="", icon="REMOVE")
 
 
 def _draw_finetune(layout: bpy.types.UILayout, shot: bpy.types.PropertyGroup) -> None:
@@ -106,11 +111,7 @@ class FootagePanel(ShotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout, shot = self.layout, _shot(context)
-        row = layout.row()
-        row.template_list("THEADS_UL_footage", "", shot, "footage", shot, "active_footage", rows=2)
-        column = row.column(align=True)
-        column.operator("theads.footage_add", text="", icon="ADD")
-        column.operator("theads.footage_remove", text="", icon="REMOVE")
+        _draw_list(layout, shot, "footage", "active_footage", "footage")
         if 0 <= shot.active_footage < len(shot.footage):
             layout.prop(shot.footage[shot.active_footage], "filepath")
         layout.prop(shot, "train_size")
