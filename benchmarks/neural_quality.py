@@ -11,8 +11,9 @@ Per clip: trains `talking-heads person CLIP --train --config small --frames 0:HA
 eval` does, at 256x256; the 128x128 model's renders are scaled up) and prints SSIM, PSNR, AKD
 (dlib landmarks of render vs real, pixels at 256), the share of frames where dlib finds a face,
 dlib's identity distance (median; < 0.6: same person) and frames per second; then the same for
-every snapshot: the metric against training minutes. --speed times a few from-scratch training
-steps of `small` and `paper` (process CPU seconds, robust to a busy machine, and wall seconds).
+every snapshot and the final person file: the metric against training minutes. --speed times a
+few from-scratch training steps of `small` and `paper` (process CPU seconds, robust to a busy
+machine, and wall seconds).
 """
 from __future__ import annotations
 
@@ -117,6 +118,9 @@ def measure_clip(clip: Path, args: argparse.Namespace, detector: DlibDetector) -
         curve.append({"steps": person.details["steps"], "minutes": person.details["training_minutes"],
                       **reconstruction_scores(real.images, real_faces, frames, detector)})
     details = neural.details
+    if not curve or curve[-1]["steps"] != details["steps"]:  # the final person file ends the curve
+        neural_row = {key: value for key, value in rows["neural"].items() if key != "fps"}
+        curve.append({"steps": details["steps"], "minutes": details["training_minutes"], **neural_row})
     result = {"clip": clip.name, "trained_frames": f"0:{half}", "frames_used": details["frames"],
               "held_out": f"{half}:{total}", "evaluated": len(real), "steps": details["steps"],
               "minutes": details["training_minutes"], "content_loss": details["content_loss"], "rows": rows,
