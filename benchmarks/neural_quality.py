@@ -77,7 +77,7 @@ def train(clip: Path, half: int, args: argparse.Namespace) -> Path:
     """The person model of the clip's first half (continues a run of the same settings in --work)."""
     output = args.work / f"{clip.stem}.safetensors"
     job = FootageJob(inputs=[clip], output=output, config="small", steps=args.steps, span=(0, half),
-                     content_loss=args.content_loss, sample_every=args.every, snapshots=True,
+                     content_loss=args.content_loss, augment=args.augment, sample_every=args.every, snapshots=True,
                      resume=(training_folder(output) / "state.safetensors").is_file(), backend="dlib")
     if not (output.is_file() and NeuralPerson.load(output).details.get("steps", 0) >= args.steps):
         result = train_person_model(job, detector=DlibDetector())
@@ -259,6 +259,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="training steps per clip (default: 300)")
     parser.add_argument("--every", type=int, default=50, help="steps between snapshots (default: 50)")
     parser.add_argument("--content-loss", default="l1_msssim")
+    parser.add_argument("--no-augment", dest="augment", action="store_false",
+                        help="train without the random shifts and zooms")
     parser.add_argument("--frames", type=int, default=32, help="held-out frames evaluated (default: 32)")
     parser.add_argument("--work", type=Path, default=Path("runs/neural_quality"), help="person files and snapshots")
     parser.add_argument("--grid", type=Path, help="write the real | warp | neural grid of the first clip here")
