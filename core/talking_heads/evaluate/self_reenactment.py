@@ -210,8 +210,7 @@ def format_table(rows: list[EvalRow]) -> str:
     for row in rows:
         lines.append(f"{row.clip:10} {row.renderer:8} {row.shots:3d} {row.frames:6d} {row.ssim:6.3f} "
                      f"{row.psnr:6.2f} {row.akd:6.2f} {row.akd_missed:6d} {row.face_found:5.0%} "
-                     f"{row.identity_distance:6.3f} "
-                     f"{row.identity_share:6.0%} {row.fps:7.1f}  {row.note}")
+                     f"{row.identity_distance:6.3f} {row.identity_share:6.0%} {row.fps:7.1f}  {row.note}")
     return "\n".join(lines)
 
 

@@ -81,9 +81,15 @@ def make_person(job: PersonJob, progress: ProgressFn = no_progress, cancelled: C
 
 def check_person_job(job: PersonJob) -> Path:
     """Everything that can be checked before work starts; returns the person file's path."""
+    return checked_person_output(job, "no images or videos of the person given")
+
+
+def checked_person_output(job: Options, no_inputs: str) -> Path:
+    """A job that writes a person file, checked (its options, some inputs given: else InputError
+    `no_inputs`, a writable person file); returns the person file's path."""
     check(job)
     if not job.inputs:
-        raise InputError("no images or videos of the person given")
+        raise InputError(no_inputs)
     return person_file_path(job.output)
 
 

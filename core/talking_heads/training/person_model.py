@@ -31,14 +31,14 @@ from talking_heads.landmarks import make_detector
 from talking_heads.landmarks.detect import BACKENDS, LandmarkDetector
 from talking_heads.models.config import PRESETS, ModelConfig, default_preset, preset_name
 from talking_heads.models.losses import CONTENT_LOSSES, LossConfig, choose_content_loss, content_loss_by_name
-from talking_heads.options import Options, check, option
+from talking_heads.options import Options, option
 from talking_heads.pipeline import check_device
 from talking_heads.progress import CancelFn, ProgressFn, never_cancelled, no_progress
 from talking_heads.synthesis.base import Shot
 from talking_heads.synthesis.neural import NeuralPerson, NeuralRenderer, images_to_tensor, tensor_to_images
 from talking_heads.training.footage import FootageFrames, load_footage
 from talking_heads.training.learners import Learner, MetaLearner, ScratchLearner, training_autocast
-from talking_heads.training.person import person_file_path
+from talking_heads.training.person import checked_person_output
 from talking_heads.weights import load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
@@ -111,10 +111,7 @@ def training_folder(output: Path) -> Path:
 
 def check_footage_job(job: FootageJob) -> Path:
     """Everything that can be checked before work starts; returns the person file's path."""
-    check(job)
-    if not job.inputs:
-        raise InputError("no footage of the person given")
-    return person_file_path(job.output)
+    return checked_person_output(job, "no footage of the person given")
 
 
 def meta_renderer(job: FootageJob) -> NeuralRenderer:
@@ -134,14 +131,14 @@ def scratch_preset(job: FootageJob) -> str:
     return job.config or default_preset(resolve_device(job.device).type)
 
 
-def make_learner(job: FootageJob, frames: FootageFrames, renderer: NeuralRenderer | None,
+def make_learner(job: FootageJob, frames: FootageFrames, renderer: NeuralRenderer | None, model_config: ModelConfig,
                  content_loss: str) -> Learner:
     if renderer is not None:
         shots = [Shot(image, points) for image, points in zip(frames.images, frames.points)]
         return MetaLearner(renderer, shots, content_loss, job.device)
     device = resolve_device(job.device)
     loss = content_loss_by_name(content_loss, LossConfig(content=content_loss))
-    return ScratchLearner(PRESETS[scratch_preset(job)](), loss, job.lr, device, training_autocast(device), job.seed)
+    return ScratchLearner(model_config, loss, job.lr, device, training_autocast(device), job.seed)
 
 
 def augment(target: Tensor, sketch: Tensor, generator: torch.Generator, strength: float = 0.06) -> tuple[Tensor, Tensor]:
@@ -272,7 +269,7 @@ def train_person_model(job: FootageJob, progress: ProgressFn = no_progress, repo
         log.info("fine-tuning the meta-learned checkpoint %s on the footage", job.checkpoint.name)
     else:
         log.info("training from scratch (no meta-learned checkpoint given): a %s generator and the person's AdaIN "
-                 "parameters, content loss only; this needs at least %d usable frames", scratch_preset(job),
+                 "parameters, content loss only; this needs at least %d usable frames", preset_name(model_config),
                  MIN_SCRATCH_FRAMES)
     frames = load_footage(job.inputs, detector or make_detector(job.backend), model_config.resolution, job.span,
                           progress, cancelled)
@@ -281,7 +278,8 @@ def train_person_model(job: FootageJob, progress: ProgressFn = no_progress, repo
                "start": "meta" if renderer is not None else "scratch",
                "meta_checkpoint": None if job.checkpoint is None else job.checkpoint.name,
                "content_loss": content_loss, "frames": len(frames), "footage": frames.sources}
-    training = PersonTraining(job, make_learner(job, frames, renderer, content_loss), frames, folder, details)
+    learner = make_learner(job, frames, renderer, model_config, content_loss)
+    training = PersonTraining(job, learner, frames, folder, details)
     if job.resume:
         training.load_state()
     total = job.steps if job.steps is not None else (DEFAULT_STEPS if job.minutes is None else None)
